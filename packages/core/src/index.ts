@@ -1,0 +1,18 @@
+export { BaseStore } from './base-store.js';
+export { describe, durationToMs, msToSeconds } from './duration.js';
+export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from './errors.js';
+export {
+  type RegisterOptions,
+  type StoreFactory,
+  StoreRegistry,
+  type StoreRegistryOptions,
+} from './registry.js';
+export type {
+  Duration,
+  ExpirySweepingStore,
+  GetOptions,
+  SetOptions,
+  Store,
+  StoreCapabilities,
+} from './types.js';
+export { assertKey, assertNamespace, toBytes } from './validate.js';

@@ -1,0 +1,118 @@
+import { describe } from './duration.js';
+import { StoreError } from './errors.js';
+import type { Store } from './types.js';
+
+/** Makes the store for a name the registry has not seen; called at most once per name. */
+export type StoreFactory = (name: string) => Store;
+
+/** Options of `StoreRegistry`. */
+export interface StoreRegistryOptions {
+  /** Stores registered up front, by name. */
+  stores?: Record<string, Store>;
+  /**
+   * Makes the store for an unregistered name on first `get`; the result is cached. Without it,
+   * `get` of an unknown name throws `STORE_NOT_REGISTERED` (core has no backend of its own;
+   * `createStoreRegistry` from `@stores/memory` defaults to a new `MemoryStore` per name).
+   */
+  defaultFactory?: StoreFactory;
+}
+
+/** Options of `StoreRegistry.register`. */
+export interface RegisterOptions {
+  /** Replace a store already registered under the name instead of throwing. */
+  allowOverride?: boolean;
+}
+
+/**
+ * Named stores for an application's integrations (`response_cache`, `sessions`,
+ * `rate_limit`, ...). `new StoreRegistry({ defaultFactory: (name) => root.withNamespace(name) })`
+ * gives each integration its own namespace on one backend.
+ */
+export class StoreRegistry {
+  readonly #stores = new Map<string, Store>();
+  readonly #defaultFactory: StoreFactory | undefined;
+  #closed: Promise<void> | undefined;
+
+  /** Creates a registry holding `options.stores`, creating others with `defaultFactory`. */
+  constructor(options: StoreRegistryOptions = {}) {
+    if (options.defaultFactory !== undefined && typeof options.defaultFactory !== 'function') {
+      throw new StoreError('STORE_INVALID_ARGUMENT', 'defaultFactory must be a function');
+    }
+    this.#defaultFactory = options.defaultFactory;
+    for (const [name, store] of Object.entries(options.stores ?? {})) this.register(name, store);
+  }
+
+  /** The store registered as `name`, else the default factory's store, created once and cached. */
+  get(name: string): Store {
+    this.#assertOpen();
+    assertName(name);
+    const existing = this.#stores.get(name);
+    if (existing !== undefined) return existing;
+    if (this.#defaultFactory === undefined) {
+      throw new StoreError(
+        'STORE_NOT_REGISTERED',
+        `no store is registered as "${name}" and the registry has no defaultFactory`,
+      );
+    }
+    const created = this.#defaultFactory(name);
+    this.#stores.set(name, created);
+    return created;
+  }
+
+  /** Registers `store` as `name`; throws `STORE_ALREADY_REGISTERED` unless `allowOverride`. */
+  register(name: string, store: Store, options: RegisterOptions = {}): void {
+    this.#assertOpen();
+    assertName(name);
+    if (typeof store !== 'object' || store === null || typeof store.get !== 'function') {
+      throw new StoreError(
+        'STORE_INVALID_ARGUMENT',
+        `store must be a Store, got ${describe(store)}`,
+      );
+    }
+    if (this.#stores.has(name) && options.allowOverride !== true) {
+      throw new StoreError(
+        'STORE_ALREADY_REGISTERED',
+        `a store is already registered as "${name}"`,
+      );
+    }
+    this.#stores.set(name, store);
+  }
+
+  /** True if a store is registered (or was created by the default factory) as `name`. */
+  has(name: string): boolean {
+    return this.#stores.has(name);
+  }
+
+  /** The names of the stores the registry holds, in registration order. */
+  names(): string[] {
+    return [...this.#stores.keys()];
+  }
+
+  /**
+   * Closes every store the registry holds, each once even if registered under several names,
+   * and rejects with the first failure after trying them all. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const results = await Promise.allSettled(
+        [...new Set(this.#stores.values())].map((s) => s.close()),
+      );
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    })();
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed !== undefined) throw new StoreError('STORE_CLOSED', 'the registry is closed');
+  }
+}
+
+function assertName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `store name must be a non-empty string, got ${describe(name)}`,
+    );
+  }
+}
