@@ -1,8 +1,15 @@
 import { StoreError } from './errors.js';
 
 /**
+ * The longest duration accepted, in ms (2^52, about 142,000 years): `now + duration` stays an
+ * exact integer, so no backend can overflow a finite duration into "never expires".
+ */
+export const MAX_DURATION_MS: number = 2 ** 52;
+
+/**
  * Validates a duration in seconds and returns it as whole milliseconds (at least 1).
- * Rejects `0`, negatives, `NaN`, `Infinity` and non-numbers with `STORE_INVALID_ARGUMENT`.
+ * Rejects `0`, negatives, `NaN`, `Infinity`, non-numbers and durations over `MAX_DURATION_MS`
+ * with `STORE_INVALID_ARGUMENT`.
  */
 export function durationToMs(seconds: unknown, name: string): number {
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
@@ -12,7 +19,14 @@ export function durationToMs(seconds: unknown, name: string): number {
     );
   }
   // Rounding, not ceiling: 0.1 * 1000 is 100.00000000000001 in floating point.
-  return Math.max(1, Math.round(seconds * 1000));
+  const ms = Math.max(1, Math.round(seconds * 1000));
+  if (ms > MAX_DURATION_MS) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `${name} must be at most ${MAX_DURATION_MS / 1000} seconds, got ${seconds}`,
+    );
+  }
+  return ms;
 }
 
 /** Converts a remaining time in milliseconds to seconds as `expiresIn` reports it. */

@@ -1,5 +1,5 @@
 export { BaseStore } from './base-store.js';
-export { describe, durationToMs, msToSeconds } from './duration.js';
+export { describe, durationToMs, MAX_DURATION_MS, msToSeconds } from './duration.js';
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from './errors.js';
 export {
   type RegisterOptions,

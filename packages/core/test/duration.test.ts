@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationToMs, StoreError } from '../src/index.js';
+import { durationToMs, MAX_DURATION_MS, StoreError } from '../src/index.js';
 
 describe('durationToMs()', () => {
   it('converts seconds to whole milliseconds', () => {
@@ -7,6 +7,11 @@ describe('durationToMs()', () => {
     expect(durationToMs(0.25, 'x')).toBe(250);
     expect(durationToMs(0.1, 'x')).toBe(100);
     expect(durationToMs(86_400 * 3, 'x')).toBe(259_200_000);
+  });
+
+  it('accepts up to MAX_DURATION_MS and rejects longer finite durations', () => {
+    expect(durationToMs(MAX_DURATION_MS / 1000, 'x')).toBe(MAX_DURATION_MS);
+    expect(() => durationToMs(1e306, 'x')).toThrow(StoreError);
   });
 
   it('never turns a positive duration into zero', () => {
