@@ -75,10 +75,11 @@ export abstract class BaseStore implements Store {
   }
 
   /** A child store in namespace `name` below this one; it shares this store's resources. */
-  withNamespace(name: string): Store {
+  withNamespace(name: string): this {
     this.assertOpen();
     assertNamespace(name);
-    const child = this.createNamespace(name);
+    // createNamespace builds a store of the backend's own class, so the child is a `this`.
+    const child = this.createNamespace(name) as this;
     child.#parent = this;
     child.#namespacePath = Object.freeze([...this.#namespacePath, name]);
     return child;

@@ -1,1 +1,21 @@
-export {};
+export {
+  type ClientFactory,
+  type CommandArgument,
+  OWN_CLIENT_DEFAULTS,
+  type RedisLikeClient,
+} from './client.js';
+export { toStoreError } from './errors.js';
+export { hashSlot } from './hash-slot.js';
+export {
+  childPrefix,
+  entryKey,
+  matchPattern,
+  parseEntryKey,
+  rootPrefix,
+  SEGMENT_END,
+} from './key-layout.js';
+export {
+  type NamespaceInit,
+  RedisLikeStore,
+  type RedisLikeStoreOptions,
+} from './redis-like-store.js';

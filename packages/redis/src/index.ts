@@ -1,1 +1,1 @@
-export {};
+export { RedisStore, type RedisStoreOptions, type RedisStoreUrlOptions } from './redis-store.js';

@@ -1,1 +1,5 @@
-export {};
+export {
+  ValkeyStore,
+  type ValkeyStoreOptions,
+  type ValkeyStoreUrlOptions,
+} from './valkey-store.js';

@@ -1,0 +1,4 @@
+import { runStoreConformance } from '../src/index.js';
+import { ReferenceStore } from './reference-store.js';
+
+runStoreConformance('ReferenceStore', () => new ReferenceStore());

@@ -1,0 +1,180 @@
+import { StoreError } from '@stores/core';
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../src/index.js';
+
+/** A clock the test moves by hand, in ms since the epoch. */
+function fakeClock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
+/** Calls `make` and returns what it threw. */
+function thrown(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+const closed = (error: unknown): boolean => StoreError.is(error, 'STORE_CLOSED');
+
+describe('MemoryStore options', () => {
+  it('rejects a maxEntries that is not a positive integer with STORE_INVALID_ARGUMENT', () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN, 2 ** 53]) {
+      const error = thrown(() => new MemoryStore({ maxEntries }));
+      expect(StoreError.is(error, 'STORE_INVALID_ARGUMENT'), String(maxEntries)).toBe(true);
+    }
+  });
+
+  it('rejects a clock that is not a function with STORE_INVALID_ARGUMENT', () => {
+    const error = thrown(() => new MemoryStore({ now: 5 as unknown as () => number }));
+    expect(StoreError.is(error, 'STORE_INVALID_ARGUMENT')).toBe(true);
+  });
+});
+
+describe('MemoryStore with maxEntries', () => {
+  it('evicts the least recently written entry when full', async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    await store.set('a', '1');
+    await store.set('b', '2');
+    await store.set('c', '3');
+    await store.set('d', '4');
+    expect(await store.exists('a')).toBe(false);
+    expect(await Promise.all(['b', 'c', 'd'].map((k) => store.exists(k)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('counts a read as a use, so a recently read entry survives', async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    await store.set('a', '1');
+    await store.set('b', '2');
+    await store.set('c', '3');
+    await store.get('a');
+    await store.set('d', '4');
+    expect(await store.exists('a')).toBe(true);
+    expect(await store.exists('b')).toBe(false);
+  });
+
+  it('bounds the root and all its namespaces together', async () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    const child = store.withNamespace('child');
+    await store.set('k', 'root');
+    await child.set('k', 'child');
+    await child.withNamespace('grandchild').set('k', 'grandchild');
+    expect(await store.exists('k')).toBe(false);
+    expect(await child.exists('k')).toBe(true);
+  });
+
+  it('keeps every entry while under the bound', async () => {
+    const store = new MemoryStore({ maxEntries: 100 });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.set(`k${i}`, 'v')));
+    const present = await Promise.all(Array.from({ length: 100 }, (_, i) => store.exists(`k${i}`)));
+    expect(present.every(Boolean)).toBe(true);
+  });
+});
+
+describe('MemoryStore expiry with an injected clock', () => {
+  it('expires an entry exactly at its expiry time', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore({ now: clock.now });
+    await store.set('k', 'v', { expiresIn: 1 });
+    clock.advance(999);
+    expect(await store.expiresIn('k')).toBe(0.001);
+    expect(await store.exists('k')).toBe(true);
+    clock.advance(1);
+    expect(await store.exists('k')).toBe(false);
+    expect(await store.expiresIn('k')).toBeNull();
+    expect(await store.get('k')).toBeNull();
+  });
+
+  it('renews from the current time of the clock', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore({ now: clock.now });
+    await store.set('k', 'v', { expiresIn: 10 });
+    clock.advance(9_000);
+    await store.get('k', { renewFor: 100 });
+    expect(await store.expiresIn('k')).toBe(100);
+    clock.advance(99_999);
+    expect(await store.exists('k')).toBe(true);
+  });
+
+  it('sweeps expired entries during later writes, without reading them', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore({ now: clock.now });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.set(`old${i}`, 'v', { expiresIn: 1 })),
+    );
+    clock.advance(1_000);
+    for (let i = 0; i < 10; i++) await store.set(`new${i}`, 'v');
+    // Nothing expired is left for deleteExpired: the writes already removed all ten.
+    expect(await store.deleteExpired()).toBe(0);
+    expect(await store.exists('new9')).toBe(true);
+  });
+
+  it('leaves expired entries for deleteExpired when nothing is written', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore({ now: clock.now });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.set(`old${i}`, 'v', { expiresIn: 1 })),
+    );
+    clock.advance(1_000);
+    expect(await store.deleteExpired()).toBe(10);
+  });
+});
+
+describe('MemoryStore.deleteExpired()', () => {
+  it('counts the expired entries of its namespace and those below, and keeps live ones', async () => {
+    const clock = fakeClock();
+    const root = new MemoryStore({ now: clock.now });
+    // withNamespace is typed as Store; the child is a MemoryStore with deleteExpired().
+    const child = root.withNamespace('a');
+    const sibling = root.withNamespace('ab');
+    await root.set('e', 'v', { expiresIn: 1 });
+    await child.set('e', 'v', { expiresIn: 1 });
+    await child.withNamespace('b').set('e', 'v', { expiresIn: 1 });
+    await sibling.set('e', 'v', { expiresIn: 1 });
+    await child.set('live', 'v', { expiresIn: 100 });
+    await root.set('forever', 'v');
+    clock.advance(1_000);
+    expect(await child.deleteExpired()).toBe(2);
+    expect(await root.deleteExpired()).toBe(2);
+    expect(await root.deleteExpired()).toBe(0);
+    expect(await child.get('live')).not.toBeNull();
+    expect(await root.get('forever')).not.toBeNull();
+  });
+
+  it('rejects with STORE_CLOSED after close', async () => {
+    const store = new MemoryStore();
+    await store.close();
+    await expect(store.deleteExpired()).rejects.toSatisfy(closed);
+  });
+});
+
+describe('MemoryStore namespaces', () => {
+  it('share one state: two handles on a namespace see the same entries', async () => {
+    const root = new MemoryStore();
+    await root.withNamespace('sessions').set('k', 'v');
+    expect(await root.withNamespace('sessions').get('k')).toEqual(new TextEncoder().encode('v'));
+    expect(await root.withNamespace('session').exists('k')).toBe(false);
+  });
+
+  it('drop all data when the root closes, and reject afterwards', async () => {
+    const root = new MemoryStore();
+    const child = root.withNamespace('c');
+    await child.set('k', 'v');
+    await child.close();
+    expect(await root.withNamespace('c').get('k')).not.toBeNull();
+    await root.close();
+    await expect(child.get('k')).rejects.toSatisfy(closed);
+  });
+});

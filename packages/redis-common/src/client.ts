@@ -1,0 +1,49 @@
+/** An argument of a Redis command as the clients accept it. */
+export type CommandArgument = string | Buffer | number;
+
+/**
+ * The part of an ioredis/iovalkey `Redis` or `Cluster` client the stores use, described
+ * structurally so this package imports neither library.
+ */
+export interface RedisLikeClient {
+  /** True for a `Cluster` client. */
+  readonly isCluster: boolean;
+  /** The client's options; a `keyPrefix` is refused (SCAN patterns would not get it). */
+  readonly options?: {
+    keyPrefix?: string | undefined;
+    redisOptions?: { keyPrefix?: string | undefined } | undefined;
+  };
+  /** Sends one command and resolves with its reply, bulk strings as Buffers. */
+  callBuffer(...args: [command: string, ...args: CommandArgument[]]): Promise<unknown>;
+  /** Closes the connection after pending replies. */
+  quit(): Promise<unknown>;
+  /** Closes the connection at once. */
+  disconnect(): void;
+  /** Listens for connection errors. */
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  /** A cluster's master nodes, each a standalone client. */
+  nodes?(role: 'master'): RedisLikeClient[];
+}
+
+/** Creates the clients a store owns; each thin package implements it with its library. */
+export interface ClientFactory<Client, ClientOptions, ClusterNode, ClusterOptions> {
+  /** A standalone (or Sentinel) client from a URL and/or options. */
+  standalone(url: string | undefined, options: ClientOptions | undefined): Client;
+  /** A cluster client from startup nodes and options. */
+  cluster(nodes: ClusterNode[], options: ClusterOptions | undefined): Client;
+}
+
+/**
+ * Client options a store applies to the clients it creates, before `clientOptions` (which
+ * override them): fail a command after one reconnect attempt instead of twenty, connect within
+ * 5 s, and keep reconnecting forever at most 1 s apart so the store recovers by itself.
+ */
+export const OWN_CLIENT_DEFAULTS: {
+  readonly maxRetriesPerRequest: number;
+  readonly connectTimeout: number;
+  readonly retryStrategy: (times: number) => number;
+} = Object.freeze({
+  maxRetriesPerRequest: 1,
+  connectTimeout: 5000,
+  retryStrategy: (times: number): number => Math.min(times * 50, 1000),
+});

@@ -1,0 +1,707 @@
+/**
+ * The backend tests of @stores/redis and @stores/valkey, written once: each package's test
+ * files call these with its store class and client library. Real servers only, found by
+ * `@stores/conformance/servers` (an env URL, Testcontainers, or the local binary).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { runStoreConformance } from '@stores/conformance';
+import {
+  type ServerKind,
+  startTestCluster,
+  startTestServer,
+  type TestCluster,
+  type TestServer,
+} from '@stores/conformance/servers';
+import { MAX_DURATION_MS, type Store, StoreError, type StoreErrorCode } from '@stores/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CommandArgument, RedisLikeClient } from '../src/client.js';
+import { hashSlot } from '../src/hash-slot.js';
+import { childPrefix, entryKey, parseEntryKey, rootPrefix } from '../src/key-layout.js';
+
+/** A cluster startup node. */
+export interface NodeAddress {
+  host: string;
+  port: number;
+}
+
+/** A client of the backend's library, as the tests use it. */
+export interface KitClient extends RedisLikeClient {
+  /** `ready`, `end`, ... */
+  readonly status: string;
+}
+
+/** The store options the tests use; a subset of both packages' options. */
+export interface KitStoreOptions<Client> {
+  url?: string;
+  client?: Client;
+  closeClient?: boolean;
+  cluster?: { nodes: NodeAddress[] };
+  namespace?: string | null;
+  hashTag?: boolean;
+  commandTimeoutMs?: number;
+  clientOptions?: { connectionName?: string };
+}
+
+/** What a backend package hands the kit. */
+export interface Backend<Client extends KitClient> {
+  /** Which server the backend talks to. */
+  kind: ServerKind;
+  /** The store class's name, for test titles. */
+  name: string;
+  /** `new XStore(options)`. */
+  createStore(options: KitStoreOptions<Client>): Store;
+  /** `XStore.fromUrl(url, options)`. */
+  fromUrl(
+    url: string,
+    options?: Omit<KitStoreOptions<Client>, 'url' | 'client' | 'cluster'>,
+  ): Store;
+  /** A plain client of the backend's library (raw access, and to lend to stores). */
+  connect(url: string): Client;
+  /** A cluster client of the backend's library. */
+  connectCluster(nodes: NodeAddress[]): Client;
+}
+
+const uid = (): string => randomUUID().slice(0, 8);
+const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+const FF = Buffer.from([0xff]);
+
+function raw(
+  client: RedisLikeClient,
+  command: string,
+  ...args: CommandArgument[]
+): Promise<unknown> {
+  return client.callBuffer(command, ...args);
+}
+
+/** The code of a rejection, or 'resolved'. */
+async function rejectionCode(
+  call: Promise<unknown>,
+): Promise<StoreErrorCode | 'resolved' | 'other'> {
+  try {
+    await call;
+    return 'resolved';
+  } catch (error) {
+    return StoreError.is(error) ? error.code : 'other';
+  }
+}
+
+/** Every key of `node` matching `pattern`, deleting them when `remove` (test cleanup). */
+async function scanCount(node: RedisLikeClient, pattern: Buffer, remove = false): Promise<number> {
+  let cursor = '0';
+  let count = 0;
+  do {
+    const [next, keys] = (await raw(node, 'SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [
+      Buffer,
+      Buffer[],
+    ];
+    cursor = next.toString();
+    count += keys.length;
+    if (remove && keys.length > 0) await raw(node, 'UNLINK', ...keys);
+  } while (cursor !== '0');
+  return count;
+}
+
+/** Writes `keys` with MSET batches, a few in flight: 100k keys load in well under a second. */
+async function load(client: RedisLikeClient, keys: Buffer[]): Promise<void> {
+  const batches: Buffer[][] = [];
+  for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
+  const next = async (): Promise<void> => {
+    for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
+      await raw(client, 'MSET', ...batch.flatMap((key) => [key, 'v']));
+    }
+  };
+  await Promise.all([next(), next(), next(), next()]);
+}
+
+// A child process that PINGs over raw RESP in a loop until its stdin closes, then prints the
+// slowest round trip.
+const PINGER = `
+import { connect } from 'node:net';
+const socket = connect(Number(process.argv[2]), process.argv[1]);
+let start = 0, max = 0, count = 0, pending = '';
+const ping = () => { start = performance.now(); socket.write('PING\\r\\n'); };
+socket.on('connect', ping);
+socket.on('data', (chunk) => {
+  pending += chunk;
+  if (!pending.endsWith('\\r\\n')) return;
+  pending = '';
+  if (count++ === 0) console.log('ready'); else max = Math.max(max, performance.now() - start);
+  ping();
+});
+process.stdin.on('end', () => { console.log(JSON.stringify({ max, count })); process.exit(0); });
+process.stdin.resume();
+`;
+
+/** Starts a PING loop in another process; `stop()` resolves to its slowest reply. */
+async function startPinger(
+  host: string,
+  port: number,
+): Promise<{ stop(): Promise<{ maxPingMs: number; pings: number }> }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', PINGER, host, String(port)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => output.includes('ready') && resolve());
+    child.on('close', () => reject(new Error(`pinger exited: ${output}`)));
+  });
+  return {
+    async stop() {
+      child.stdin.end();
+      await exited;
+      const { max, count } = JSON.parse(output.slice(output.indexOf('{'))) as {
+        max: number;
+        count: number;
+      };
+      return { maxPingMs: max, pings: count };
+    },
+  };
+}
+
+/** Registers one always-skipped test saying why, when no server could be found. */
+function noServer(title: string): void {
+  it(`${title}: no server (see the warning above)`, (ctx) => ctx.skip());
+}
+
+/** The conformance suite against a standalone server and against a 3-master cluster. */
+export async function defineConformanceTests<Client extends KitClient>(
+  backend: Backend<Client>,
+): Promise<void> {
+  const [server, cluster] = await Promise.all([
+    startTestServer(backend.kind),
+    startTestCluster(backend.kind),
+  ]);
+  for (const [where, target] of [
+    ['standalone', server],
+    ['cluster', cluster],
+  ] as const) {
+    if (target === undefined) {
+      noServer(`${backend.name} conformance (${where})`);
+      continue;
+    }
+    const client =
+      'url' in target ? backend.connect(target.url) : backend.connectCluster(target.nodes);
+    const namespaces: string[] = [];
+    afterAll(async () => {
+      // Leave a shared server as found: every namespace the suite used, then the client.
+      for (const namespace of namespaces) {
+        await backend.createStore({ client, namespace }).deleteAll();
+      }
+      await client.quit();
+      await target.stop();
+    }, 60_000);
+    const run = `conformance-${uid()}`;
+    runStoreConformance(`${backend.name} (${where}, ${backend.kind})`, () => {
+      const namespace = `${run}-${namespaces.length}`;
+      namespaces.push(namespace);
+      return backend.createStore({ client, namespace });
+    });
+  }
+}
+
+/** Backend-specific behaviour: key layout, ownership, deleteAll, errors, failures, cluster. */
+export async function defineBackendTests<Client extends KitClient>(
+  backend: Backend<Client>,
+): Promise<void> {
+  const server = await startTestServer(backend.kind);
+  if (server === undefined) {
+    noServer(`${backend.name} behaviour`);
+    return;
+  }
+  const client = backend.connect(server.url);
+  afterAll(async () => {
+    await client.quit();
+    await server.stop();
+  });
+  describeKeyLayout(backend, client, server.url);
+  describeOwnership(backend, client, server);
+  describeDeleteAll(backend, client, server);
+  describeErrors(backend, client);
+  describeFailures(backend);
+  await describeCluster(backend);
+}
+
+function describeKeyLayout<Client extends KitClient>(
+  backend: Backend<Client>,
+  client: Client,
+  url: string,
+): void {
+  describe('key layout', () => {
+    it('writes root key k of namespace N as the bytes N:k, value bytes and ms TTL unchanged', async () => {
+      const namespace = `layout-${uid()}`;
+      const store = backend.createStore({ client, namespace });
+      const value = new Uint8Array([0, 255, 1, 128]);
+      await store.set('a:b', value, { expiresIn: 60.5 });
+      expect(await raw(client, 'GET', `${namespace}:a:b`)).toEqual(Buffer.from(value));
+      const pttl = Number(await raw(client, 'PTTL', `${namespace}:a:b`));
+      expect(pttl).toBeGreaterThan(59_000);
+      expect(pttl).toBeLessThanOrEqual(60_500);
+      await store.close();
+    });
+
+    it('defaults the namespace to STORES', async () => {
+      const key = `default-${uid()}`;
+      const store = backend.createStore({ client });
+      await store.set(key, 'x');
+      expect(await raw(client, 'GET', `STORES:${key}`)).toEqual(utf8('x'));
+      await store.delete(key);
+    });
+
+    it('writes child namespaces as name bytes plus 0xFF after the parent prefix', async () => {
+      const namespace = `layout-${uid()}`;
+      const store = backend.createStore({ client, namespace });
+      await store.withNamespace('a').withNamespace('b:c').set('k', 'nested');
+      const expected = Buffer.concat([utf8(`${namespace}:a`), FF, utf8('b:c'), FF, utf8('k')]);
+      expect(await raw(client, 'GET', expected)).toEqual(utf8('nested'));
+      await store.deleteAll();
+    });
+
+    it('writes keys as they are when unscoped, and scopes its children', async () => {
+      const key = `unscoped-${uid()}`;
+      const store = backend.createStore({ client, namespace: null });
+      await store.set(key, 'plain');
+      await store.withNamespace(key).set('k', 'child');
+      expect(await raw(client, 'GET', key)).toEqual(utf8('plain'));
+      expect(await raw(client, 'GET', Buffer.concat([utf8(key), FF, utf8('k')]))).toEqual(
+        utf8('child'),
+      );
+      await store.withNamespace(key).deleteAll();
+      await store.delete(key);
+    });
+
+    it('writes {N}:k with hashTag', async () => {
+      const namespace = `tag-${uid()}`;
+      const store = backend.createStore({ client, namespace, hashTag: true });
+      await store.set('k', 'tagged');
+      expect(await raw(client, 'GET', `{${namespace}}:k`)).toEqual(utf8('tagged'));
+      await store.deleteAll();
+    });
+
+    it('maps distinct (namespace path, key) pairs to distinct keys that decode back', async () => {
+      const namespace = `inject-${uid()}`;
+      const root = backend.createStore({ client, namespace });
+      // Pairs that a naive join (`:`, `_`, `/`, escaping) would confuse.
+      const names = ['a', 'b', 'a:b', 'a_b', 'a/b', 'b:k', ':', '\\', '\\:', 'ÿ', '*'];
+      const keys = ['', 'k', 'b:k', 'a:b:k', ':k', 'b\\:k', '\u00ff', '\uffff'];
+      const entries: { path: string[]; key: string }[] = [];
+      for (const key of keys) {
+        entries.push({ path: [], key });
+        for (const a of names) {
+          entries.push({ path: [a], key });
+          for (const b of names) entries.push({ path: [a, b], key });
+        }
+      }
+      const storeOf = (path: string[]): Store =>
+        path.reduce<Store>((store, name) => store.withNamespace(name), root);
+      await Promise.all(entries.map((e, i) => storeOf(e.path).set(e.key, String(i))));
+      const values = await Promise.all(entries.map((e) => storeOf(e.path).get(e.key)));
+      expect(values.map((v) => Buffer.from(v ?? []).toString())).toEqual(
+        entries.map((_, i) => String(i)),
+      );
+      const prefix = rootPrefix(namespace, false);
+      const count = await scanCount(client, Buffer.concat([prefix, utf8('*')]));
+      expect(count).toBe(entries.length);
+      for (const e of entries) {
+        const redisKey = entryKey(
+          e.path.reduce((p, name) => childPrefix(p, name), prefix),
+          e.key,
+        );
+        expect(parseEntryKey(redisKey, prefix)).toEqual(e);
+      }
+      await root.deleteAll();
+    });
+
+    it('reads a key a Litestar app wrote (LITESTAR:k with a TTL) with the same bytes and TTL', async () => {
+      const key = `sess-${uid()}`;
+      const value = Buffer.from([0x80, 0x04, 0x95, 0xff, 0x00]); // a pickle-ish, non-UTF-8 value
+      await raw(client, 'SET', `LITESTAR:${key}`, value, 'EX', 60);
+      const store = backend.fromUrl(url, { namespace: 'LITESTAR' });
+      expect(await store.get(key)).toEqual(new Uint8Array(value));
+      const expiresIn = await store.expiresIn(key);
+      expect(expiresIn).toBeGreaterThan(59);
+      expect(expiresIn).toBeLessThanOrEqual(60);
+      await store.delete(key);
+      await store.close();
+    });
+  });
+}
+
+function describeOwnership<Client extends KitClient>(
+  backend: Backend<Client>,
+  client: Client,
+  testServer: TestServer,
+): void {
+  // Whether the server still has a connection named `name`. QUIT is answered just before
+  // the server drops the connection, so wait (bounded) for it to go.
+  const connected = async (name: string, expected: boolean): Promise<boolean> => {
+    for (let i = 0; i < 50; i++) {
+      const list = String(await raw(client, 'CLIENT', 'LIST', 'TYPE', 'normal'));
+      if (list.includes(`name=${name} `) === expected) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return String(await raw(client, 'CLIENT', 'LIST', 'TYPE', 'normal')).includes(`name=${name} `);
+  };
+
+  describe('ownership', () => {
+    it('closes the client it created from a URL (fromUrl and { url })', async () => {
+      for (const make of [
+        (connectionName: string) =>
+          backend.fromUrl(testServer.url, { clientOptions: { connectionName } }),
+        (connectionName: string) =>
+          backend.createStore({ url: testServer.url, clientOptions: { connectionName } }),
+      ]) {
+        const name = `own-${uid()}`;
+        const store = make(name);
+        await store.set('k', 'v');
+        expect(await connected(name, true)).toBe(true);
+        await store.close();
+        await store.close(); // idempotent
+        expect(await connected(name, false)).toBe(false);
+      }
+    });
+
+    it('leaves a given client open, unless closeClient: true', async () => {
+      const name = `borrowed-${uid()}`;
+      const borrowed = backend.connect(testServer.url);
+      await raw(borrowed, 'CLIENT', 'SETNAME', name);
+      const store = backend.createStore({ client: borrowed, namespace: `own-${uid()}` });
+      await store.set('k', 'v');
+      await store.withNamespace('child').close();
+      await store.close();
+      expect(await raw(borrowed, 'PING')).toEqual(utf8('PONG'));
+      expect(await connected(name, true)).toBe(true);
+      const owning = backend.createStore({ client: borrowed, closeClient: true });
+      await owning.close();
+      expect(await connected(name, false)).toBe(false);
+    });
+
+    it('never closes the client from a child; closing the root closes every child', async () => {
+      const store = backend.fromUrl(testServer.url, { namespace: `own-${uid()}` });
+      const child = store.withNamespace('child');
+      await child.close();
+      await expect(rejectionCode(child.get('k'))).resolves.toBe('STORE_CLOSED');
+      await store.set('k', 'still open');
+      const other = store.withNamespace('other');
+      await store.close();
+      await expect(rejectionCode(store.get('k'))).resolves.toBe('STORE_CLOSED');
+      await expect(rejectionCode(other.set('k', 'v'))).resolves.toBe('STORE_CLOSED');
+    });
+
+    it('rejects invalid options with STORE_INVALID_ARGUMENT', () => {
+      const bad: KitStoreOptions<Client>[] = [
+        { client, namespace: '' },
+        { client, namespace: 5 as unknown as string },
+        { client, namespace: '\ud800' },
+        { client, namespace: null, hashTag: true },
+        { client, namespace: 'a{b', hashTag: true },
+        { client, commandTimeoutMs: 0 },
+        { client, url: testServer.url },
+        { url: testServer.url, closeClient: true },
+        { client: {} as Client },
+      ];
+      for (const options of bad) {
+        expect(() => backend.createStore(options), JSON.stringify(options.namespace)).toThrow(
+          expect.objectContaining({ code: 'STORE_INVALID_ARGUMENT' }),
+        );
+      }
+    });
+  });
+}
+
+function describeDeleteAll<Client extends KitClient>(
+  backend: Backend<Client>,
+  client: Client,
+  testServer: TestServer,
+): void {
+  describe('deleteAll()', () => {
+    it('takes glob characters in names literally and leaves siblings sharing a prefix', async () => {
+      const id = uid();
+      const names = ['a', 'ab', 'a*', '*', '?', '[a]', 'a\\', '\\*', 'a]'];
+      const roots = names.map((name) => backend.createStore({ client, namespace: `${id}${name}` }));
+      const children = names.map((name) => roots[0]?.withNamespace(name) as Store);
+      const all = [...roots, ...children];
+      await Promise.all(all.map((store) => store.set('k', 'v')));
+      await Promise.all(all.map((store) => store.withNamespace('deeper').set('k', 'v')));
+      for (const [i, store] of all.entries()) {
+        if (i === 0) continue; // roots[0] is the parent of the children: last
+        await store.deleteAll();
+        expect(await store.exists('k')).toBe(false);
+        expect(await store.withNamespace('deeper').exists('k')).toBe(false);
+        const survivors = await Promise.all(all.slice(i + 1).map((s) => s.exists('k')));
+        expect(survivors.every(Boolean)).toBe(true);
+      }
+      expect(await roots[0]?.exists('k')).toBe(true);
+      await roots[0]?.deleteAll();
+      expect(await roots[0]?.exists('k')).toBe(false);
+    });
+
+    it('rejects with STORE_NAMESPACE_REQUIRED on an unscoped store, deletes nothing', async () => {
+      const key = `unscoped-${uid()}`;
+      const store = backend.createStore({ client, namespace: null });
+      await store.set(key, 'v');
+      await expect(rejectionCode(store.deleteAll())).resolves.toBe('STORE_NAMESPACE_REQUIRED');
+      expect(await store.exists(key)).toBe(true);
+      await store.delete(key);
+    });
+
+    it('deletes 100k keys among 100k foreign keys, leaving every foreign key', async () => {
+      const id = `bulk-${uid()}`;
+      const root = rootPrefix(id, false);
+      const mine = Array.from({ length: 100_000 }, (_, i) =>
+        i % 2 === 0
+          ? entryKey(root, String(i))
+          : entryKey(childPrefix(childPrefix(root, 'c'), String(i % 7)), String(i)),
+      );
+      const foreign = Array.from({ length: 100_000 }, (_, i) =>
+        utf8([`${id}x:${i}`, `${id}_c:${i}`, `${id}${i}`, `${id.slice(0, -1)}:${i}`][i % 4] ?? ''),
+      );
+      const t0 = performance.now();
+      await load(client, [...mine, ...foreign]);
+      const loadMs = performance.now() - t0;
+
+      // Another process PINGs throughout, so its slowest reply is the server's longest stall
+      // and not this process's event loop, busy with the deleteAll.
+      const pinger = await startPinger(testServer.host, testServer.port);
+      const store = backend.createStore({ client, namespace: id });
+      const t1 = performance.now();
+      await store.deleteAll();
+      const deleteMs = performance.now() - t1;
+      const { maxPingMs, pings } = await pinger.stop();
+      console.log(
+        `[${backend.name}] loaded 200k keys in ${loadMs.toFixed(0)} ms; deleteAll of 100k ` +
+          `keys among 100k foreign: ${deleteMs.toFixed(0)} ms, longest PING ` +
+          `${maxPingMs.toFixed(2)} ms over ${pings} pings`,
+      );
+      expect(await scanCount(client, Buffer.concat([root, utf8('*')]))).toBe(0);
+      let survivors = 0;
+      for (const pattern of [`${id}x:*`, `${id}_c:*`, `${id}[0-9]*`, `${id.slice(0, -1)}:*`]) {
+        survivors += await scanCount(client, utf8(pattern), true);
+      }
+      expect(survivors).toBe(100_000);
+    }, 120_000);
+  });
+}
+
+function describeErrors<Client extends KitClient>(backend: Backend<Client>, client: Client): void {
+  describe('errors', () => {
+    it('accepts the longest duration core allows without a server error', async () => {
+      const store = backend.createStore({ client, namespace: `huge-${uid()}` });
+      await store.set('k', 'v', { expiresIn: MAX_DURATION_MS / 1000 });
+      expect(await store.get('k', { renewFor: MAX_DURATION_MS / 1000 })).toEqual(
+        new Uint8Array(utf8('v')),
+      );
+      const expiresIn = await store.expiresIn('k');
+      expect(expiresIn).toBeGreaterThan(1e12);
+      expect(expiresIn).toBeLessThan(Number.POSITIVE_INFINITY);
+      await store.deleteAll();
+    });
+
+    it('rejects with STORE_IO, keeping the reply error, when the server fails a command', async () => {
+      const namespace = `errors-${uid()}`;
+      await raw(client, 'RPUSH', `${namespace}:list`, 'x');
+      const store = backend.createStore({ client, namespace });
+      const error = await store.get('list').catch((e: unknown) => e);
+      expect(StoreError.is(error, 'STORE_IO')).toBe(true);
+      expect(String((error as Error).cause)).toContain('WRONGTYPE');
+      await expect(rejectionCode(store.get('list', { renewFor: 1 }))).resolves.toBe('STORE_IO');
+      await store.deleteAll();
+    });
+  });
+}
+
+function describeFailures<Client extends KitClient>(backend: Backend<Client>): void {
+  describe('failures', () => {
+    it('rejects with STORE_CONNECTION when the server is down, and close() still resolves', async (ctx) => {
+      const owned = await startTestServer(backend.kind, { owned: true });
+      if (owned === undefined) return ctx.skip();
+      await owned.stop();
+      const store = backend.fromUrl(owned.url, { commandTimeoutMs: 2000 });
+      await expect(rejectionCode(store.set('k', 'v'))).resolves.toBe('STORE_CONNECTION');
+      await expect(rejectionCode(store.get('k'))).resolves.toBe('STORE_CONNECTION');
+      await store.close();
+    }, 30_000);
+
+    it('rejects with STORE_CONNECTION after commandTimeoutMs when the server does not answer', async (ctx) => {
+      const owned = await startTestServer(backend.kind, { owned: true });
+      if (owned === undefined) return ctx.skip();
+      const store = backend.fromUrl(owned.url, { commandTimeoutMs: 300 });
+      await store.set('k', 'v');
+      // A script that never ends: the server answers nobody (for 5 s, then only BUSY).
+      const blocker = backend.connect(owned.url);
+      const busy = raw(blocker, 'EVAL', 'while true do end', 0).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the script has surely started
+      const error = await store.get('k').catch((e: unknown) => e);
+      expect(StoreError.is(error, 'STORE_CONNECTION')).toBe(true);
+      expect(String((error as Error).message)).toContain('300 ms');
+      // Drop the blocked connection first: ioredis never settles a command that was pending
+      // on a connection that died and was then disconnect()ed while reconnecting.
+      blocker.disconnect();
+      await busy;
+      await owned.kill();
+      await store.close();
+      await owned.stop();
+    }, 30_000);
+
+    it('settles 1k calls in flight when the server dies, then serves again after a restart', async (ctx) => {
+      const owned = await startTestServer(backend.kind, { owned: true });
+      if (owned === undefined) return ctx.skip();
+      const timeoutMs = 1000;
+      const store = backend.fromUrl(owned.url, {
+        namespace: `restart-${uid()}`,
+        commandTimeoutMs: timeoutMs,
+      });
+      await store.set('warm', 'x', { expiresIn: 60 });
+      await store.get('warm', { renewFor: 60 }); // the renew script is now cached
+      const watchdogMs = timeoutMs + 3000;
+      const outcome = (call: Promise<unknown>): Promise<string> => {
+        let timer: NodeJS.Timeout | undefined;
+        const hung = new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve('hung'), watchdogMs);
+        });
+        const settled = call.then(
+          () => 'succeeded',
+          (e: unknown) => (StoreError.is(e, 'STORE_CONNECTION') ? 'STORE_CONNECTION' : 'other'),
+        );
+        return Promise.race([settled, hung]).finally(() => clearTimeout(timer));
+      };
+      const outcomes: Promise<string>[] = [];
+      let killing: Promise<void> | undefined;
+      for (let wave = 0; wave < 10; wave++) {
+        // Wave 5 is sent while the server dies; waves 6-9 after it is dead.
+        if (wave === 5) killing = owned.kill();
+        if (wave === 6) await killing;
+        for (let i = 0; i < 100; i++) {
+          const key = `k${wave * 100 + i}`;
+          const op = [
+            () => store.set(key, 'v', { expiresIn: 60 }),
+            () => store.get(key),
+            () => store.get('warm', { renewFor: 60 }),
+            () => store.expiresIn(key),
+          ][i % 4];
+          outcomes.push(outcome(op?.() ?? Promise.resolve()));
+        }
+        await new Promise((resolve) => setImmediate(resolve)); // let the waves interleave
+      }
+      const results = await Promise.all(outcomes);
+      const counts: Record<string, number> = {
+        succeeded: 0,
+        STORE_CONNECTION: 0,
+        other: 0,
+        hung: 0,
+      };
+      for (const result of results) counts[result] = (counts[result] ?? 0) + 1;
+      console.log(`[${backend.name}] server killed mid-load, 1000 calls:`, counts);
+      expect(counts.hung).toBe(0);
+      expect(counts.other).toBe(0);
+      expect(counts.STORE_CONNECTION).toBeGreaterThanOrEqual(400); // every call after the kill
+
+      await owned.restart();
+      // The store reconnects by itself (backoff at most 1 s); wait for that, bounded.
+      let recovered = false;
+      for (let i = 0; i < 100 && !recovered; i++) {
+        recovered =
+          (await rejectionCode(store.set('after', 'y', { expiresIn: 60 }))) === 'resolved';
+        if (!recovered) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(recovered).toBe(true);
+      // The restarted server has no cached script: the renew falls back from EVALSHA to EVAL.
+      expect(await store.get('after', { renewFor: 120 })).toEqual(new Uint8Array(utf8('y')));
+      expect(await store.expiresIn('after')).toBeGreaterThan(60);
+      await store.close();
+      await owned.stop();
+    }, 60_000);
+  });
+}
+
+async function describeCluster<Client extends KitClient>(backend: Backend<Client>): Promise<void> {
+  const cluster: TestCluster | undefined = await startTestCluster(backend.kind);
+  if (cluster === undefined) {
+    noServer(`${backend.name} on a cluster`);
+    return;
+  }
+  const client = backend.connectCluster(cluster.nodes);
+  afterAll(async () => {
+    await client.quit();
+    await cluster.stop();
+  });
+  const masters = (): RedisLikeClient[] => client.nodes?.('master') ?? [];
+  const countAll = async (pattern: Buffer): Promise<number> => {
+    const counts = await Promise.all(masters().map((node) => scanCount(node, pattern)));
+    return counts.reduce((a, b) => a + b, 0);
+  };
+
+  describe('on a cluster', () => {
+    it('computes the slot of a key as the server does', async () => {
+      const keys = [
+        utf8('foo'),
+        utf8('{user1000}.following'),
+        utf8('{}x'),
+        utf8('a{}b{c}'),
+        utf8('{{a}}'),
+        Buffer.concat([utf8('ns:a'), FF, utf8('k')]),
+        utf8(`{${uid()}}:k`),
+        utf8('ÿ€🙂'),
+      ];
+      const node = masters()[0];
+      if (node === undefined) throw new Error('no master');
+      for (const key of keys) {
+        expect(hashSlot(key)).toBe(Number(await raw(node, 'CLUSTER', 'KEYSLOT', key)));
+      }
+    });
+
+    it('deletes a namespace spread over every master, per slot, and nothing else', async () => {
+      const id = uid();
+      const store = backend.createStore({ client, namespace: id });
+      const sibling = backend.createStore({ client, namespace: `${id}x` });
+      const child = store.withNamespace('child');
+      await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => [
+          store.set(`k${i}`, 'v'),
+          child.set(`k${i}`, 'v'),
+          sibling.set(`k${i}`, 'v'),
+        ]).flat(),
+      );
+      const perMaster = await Promise.all(
+        masters().map((node) => scanCount(node, utf8(`${id}:*`))),
+      );
+      expect(perMaster.filter((n) => n > 0).length).toBe(3); // really spread out
+      await store.deleteAll();
+      expect(await countAll(utf8(`${id}:*`))).toBe(0);
+      expect(await countAll(utf8(`${id}x:*`))).toBe(2000);
+      await sibling.deleteAll();
+      expect(await countAll(utf8(`${id}x:*`))).toBe(0);
+    }, 30_000);
+
+    it('keeps a hash-tagged namespace tree in one slot, and deletes it', async () => {
+      const id = uid();
+      const store = backend.createStore({ client, namespace: id, hashTag: true });
+      const child = store.withNamespace('child');
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) => [
+          store.set(`k${i}`, 'v'),
+          child.set(`k${i}`, 'v'),
+        ]).flat(),
+      );
+      const perMaster = await Promise.all(
+        masters().map((node) => scanCount(node, utf8(`{${id}}:*`))),
+      );
+      expect(perMaster.filter((n) => n > 0)).toEqual([1000]); // one slot, so one master
+      await store.deleteAll();
+      expect(await countAll(utf8(`{${id}}:*`))).toBe(0);
+    }, 30_000);
+
+    it('owns and closes a cluster client it creates from { cluster }', async () => {
+      const store = backend.createStore({ cluster: { nodes: cluster.nodes }, namespace: uid() });
+      await store.set('k', 'v', { expiresIn: 10 });
+      expect(await store.get('k', { renewFor: 20 })).toEqual(new Uint8Array(utf8('v')));
+      await store.deleteAll();
+      await store.close();
+      await expect(rejectionCode(store.get('k'))).resolves.toBe('STORE_CLOSED');
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { defineBackendTests } from '../../redis-common/test/kit.js';
+import { backend } from './backend.js';
+
+await defineBackendTests(backend);

@@ -1,0 +1,4 @@
+import { defineConformanceTests } from '../../redis-common/test/kit.js';
+import { backend } from './backend.js';
+
+await defineConformanceTests(backend);
