@@ -111,4 +111,10 @@ for (const row of rows) {
 console.log(`\n${table(rows)}`);
 const bad = rows.filter((r) => r.failed > 0 || r.error !== undefined);
 console.log(bad.length === 0 ? '\nall backends conform' : `\n${bad.length} backend(s) failed`);
+// The closing line in the plain form CI systems read: `N passed, M failed[, K skipped]`.
+const sum = (field) => rows.reduce((total, r) => total + r[field], 0);
+const skipped = sum('skipped');
+console.log(
+  `conformance: ${sum('passed')} passed, ${sum('failed')} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`,
+);
 process.exit(bad.length === 0 ? 0 : 1);
