@@ -1,1 +1,2 @@
-export {};
+export { FileStore, type FileStoreOptions, STALE_TEMP_MS } from './file-store.js';
+export { FORMAT_VERSION } from './format.js';

@@ -1,0 +1,201 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { StoreError } from '@stores/core';
+import { describe, expect, it } from 'vitest';
+import { FileStore } from '../src/index.js';
+import { entryPath, fakeClock, freshDir, text } from './helpers.js';
+
+describe('FileStore', () => {
+  it('declares frozen, honest capabilities', () => {
+    const store = new FileStore({ path: freshDir() });
+    expect(store.capabilities).toEqual({
+      persistent: true,
+      shared: true,
+      nativeExpiry: false,
+      deleteExpired: true,
+    });
+    expect(Object.isFrozen(store.capabilities)).toBe(true);
+  });
+
+  it('touches nothing on disk until first use', async () => {
+    const path = `${freshDir()}/lazy/root`;
+    const store = new FileStore({ path });
+    expect(existsSync(path)).toBe(false);
+    expect(await store.get('k')).toBeNull();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('round-trips awkward keys as distinct entries', async () => {
+    const store = new FileStore({ path: freshDir() });
+    const keys = ['', 'a', 'A', '/', '..', '../x', 'a:b', '*', '\0', '🙂', 'x'.repeat(10_000)];
+    for (const [i, key] of keys.entries()) await store.set(key, `v${i}`);
+    for (const [i, key] of keys.entries()) expect(text(await store.get(key))).toBe(`v${i}`);
+  });
+
+  it('stores the empty value as a value', async () => {
+    const store = new FileStore({ path: freshDir() });
+    await store.set('empty', new Uint8Array(0));
+    expect(await store.get('empty')).toEqual(new Uint8Array(0));
+    expect(await store.exists('empty')).toBe(true);
+  });
+
+  it('copies values in and out', async () => {
+    const store = new FileStore({ path: freshDir() });
+    const input = Uint8Array.of(1, 2, 3);
+    await store.set('k', input);
+    input[0] = 9;
+    const first = await store.get('k');
+    expect(first).toEqual(Uint8Array.of(1, 2, 3));
+    if (first !== null) first[1] = 9;
+    expect(await store.get('k')).toEqual(Uint8Array.of(1, 2, 3));
+    expect(Object.getPrototypeOf(first)).toBe(Uint8Array.prototype);
+  });
+
+  it('shares data between two stores on the same directory', async () => {
+    const path = freshDir();
+    await new FileStore({ path }).set('k', 'shared');
+    expect(text(await new FileStore({ path }).get('k'))).toBe('shared');
+  });
+
+  it('deletes one entry and ignores a missing one', async () => {
+    const path = freshDir();
+    const store = new FileStore({ path });
+    await store.set('k', 'v');
+    await store.delete('k');
+    await store.delete('k');
+    expect(await store.get('k')).toBeNull();
+    expect(existsSync(entryPath(path, 'k'))).toBe(false);
+  });
+
+  it('rejects every call after close with STORE_CLOSED, children included', async () => {
+    const store = new FileStore({ path: freshDir() });
+    const child = store.withNamespace('c');
+    await store.close();
+    await store.close();
+    await expect(store.get('k')).rejects.toSatisfy((e) => StoreError.is(e, 'STORE_CLOSED'));
+    await expect(child.deleteExpired()).rejects.toSatisfy((e) => StoreError.is(e, 'STORE_CLOSED'));
+  });
+});
+
+describe('expiry with an injected clock', () => {
+  it('hides an entry from every read at the inclusive boundary', async () => {
+    const clock = fakeClock();
+    const store = new FileStore({ path: freshDir(), now: clock.now });
+    await store.set('k', 'v', { expiresIn: 10 });
+    clock.advance(9_999);
+    expect(await store.expiresIn('k')).toBe(0.001);
+    expect(await store.exists('k')).toBe(true);
+    clock.advance(1);
+    expect(await store.get('k')).toBeNull();
+    expect(await store.exists('k')).toBe(false);
+    expect(await store.expiresIn('k')).toBeNull();
+  });
+
+  it('agrees on expiry across stores, because the expiry is wall-clock time in the file', async () => {
+    const path = freshDir();
+    const clock = fakeClock();
+    await new FileStore({ path, now: clock.now }).set('k', 'v', { expiresIn: 5 });
+    const other = new FileStore({ path, now: () => clock.now() + 2_000 });
+    expect(await other.expiresIn('k')).toBe(3);
+  });
+
+  it('works with a clock that returns fractional ms', async () => {
+    const store = new FileStore({ path: freshDir(), now: () => 1_700_000_000_000.75 });
+    await store.set('k', 'v', { expiresIn: 1.5 });
+    expect(await store.expiresIn('k')).toBe(1.5);
+    expect(text(await store.get('k', { renewFor: 2 }))).toBe('v');
+    expect(await store.expiresIn('k')).toBe(2);
+  });
+
+  it('renews an expiring entry from now and leaves one without expiry alone', async () => {
+    const clock = fakeClock();
+    const store = new FileStore({ path: freshDir(), now: clock.now });
+    await store.set('ttl', 'v', { expiresIn: 10 });
+    await store.set('forever', 'v');
+    clock.advance(8_000);
+    expect(text(await store.get('ttl', { renewFor: 86_400 }))).toBe('v');
+    expect(await store.expiresIn('ttl')).toBe(86_400);
+    expect(text(await store.get('forever', { renewFor: 5 }))).toBe('v');
+    expect(await store.expiresIn('forever')).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('does not renew an entry that has already expired', async () => {
+    const clock = fakeClock();
+    const store = new FileStore({ path: freshDir(), now: clock.now });
+    await store.set('k', 'v', { expiresIn: 1 });
+    clock.advance(1_000);
+    expect(await store.get('k', { renewFor: 60 })).toBeNull();
+    expect(await store.exists('k')).toBe(false);
+  });
+});
+
+describe('namespaces', () => {
+  it('keeps namespaces apart, however the names look', async () => {
+    const path = freshDir();
+    const root = new FileStore({ path });
+    const stores = [
+      root,
+      root.withNamespace('a'),
+      root.withNamespace('A'),
+      root.withNamespace('a').withNamespace('b'),
+      root.withNamespace('a/b'),
+      root.withNamespace('a_b'),
+      root.withNamespace('a:b'),
+      root.withNamespace('..'),
+      root.withNamespace('ns-a'),
+      root.withNamespace('ab'),
+    ];
+    for (const [i, store] of stores.entries()) await store.set('k', `v${i}`);
+    for (const [i, store] of stores.entries()) expect(text(await store.get('k'))).toBe(`v${i}`);
+    expect(new Set(stores.map((s) => s.directory)).size).toBe(stores.length);
+  });
+
+  it('deleteAll clears the namespace and its children, not the parent or a sibling', async () => {
+    const path = freshDir();
+    const root = new FileStore({ path });
+    const a = root.withNamespace('a');
+    const child = a.withNamespace('child');
+    const sibling = root.withNamespace('ab');
+    await Promise.all([
+      root.set('k', 'r'),
+      a.set('k', 'a'),
+      child.set('k', 'c'),
+      sibling.set('k', 's'),
+    ]);
+    await a.deleteAll();
+    expect(await a.get('k')).toBeNull();
+    expect(await child.get('k')).toBeNull();
+    expect(text(await root.get('k'))).toBe('r');
+    expect(text(await sibling.get('k'))).toBe('s');
+    expect(existsSync(a.directory)).toBe(false);
+    await a.set('again', 'works');
+    expect(text(await a.get('again'))).toBe('works');
+  });
+
+  it('deleteAll on the root leaves the root directory, empty', async () => {
+    const path = freshDir();
+    const root = new FileStore({ path });
+    await root.set('k', 'v');
+    await root.withNamespace('n').set('k', 'v');
+    await root.deleteAll();
+    expect(readdirSync(path)).toEqual([]);
+  });
+
+  it('closing a child leaves the root usable', async () => {
+    const root = new FileStore({ path: freshDir() });
+    await root.withNamespace('c').close();
+    await root.set('k', 'v');
+    expect(text(await root.get('k'))).toBe('v');
+  });
+});
+
+describe('durable: true', () => {
+  it('writes, renews and deletes like the default', async () => {
+    const store = new FileStore({ path: `${freshDir()}/deep/er`, durable: true });
+    const ns = store.withNamespace('n');
+    await ns.set('k', 'v', { expiresIn: 60 });
+    expect(text(await ns.get('k', { renewFor: 120 }))).toBe('v');
+    expect(await ns.expiresIn('k')).toBeGreaterThan(60);
+    await ns.delete('k');
+    expect(await ns.exists('k')).toBe(false);
+  });
+});
