@@ -6,7 +6,6 @@ export type StoreErrorCode =
   | 'STORE_CLOSED'
   | 'STORE_NAMESPACE_REQUIRED'
   | 'STORE_ALREADY_REGISTERED'
-  | 'STORE_NOT_REGISTERED'
   | 'STORE_CONNECTION'
   | 'STORE_IO';
 
@@ -18,7 +17,6 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = Object.freeze([
   'STORE_CLOSED',
   'STORE_NAMESPACE_REQUIRED',
   'STORE_ALREADY_REGISTERED',
-  'STORE_NOT_REGISTERED',
   'STORE_CONNECTION',
   'STORE_IO',
 ] as const);

@@ -1,6 +1,7 @@
 export { BaseStore } from './base-store.js';
 export { describe, durationToMs, MAX_DURATION_MS, msToSeconds } from './duration.js';
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from './errors.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export {
   type RegisterOptions,
   type StoreFactory,

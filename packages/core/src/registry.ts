@@ -1,5 +1,6 @@
 import { describe } from './duration.js';
 import { StoreError } from './errors.js';
+import { MemoryStore } from './memory-store.js';
 import type { Store } from './types.js';
 
 /** Makes the store for a name the registry has not seen; called at most once per name. */
@@ -9,11 +10,7 @@ export type StoreFactory = (name: string) => Store;
 export interface StoreRegistryOptions {
   /** Stores registered up front, by name. */
   stores?: Record<string, Store>;
-  /**
-   * Makes the store for an unregistered name on first `get`; the result is cached. Without it,
-   * `get` of an unknown name throws `STORE_NOT_REGISTERED` (core has no backend of its own;
-   * `createStoreRegistry` from `@stores/memory` defaults to a new `MemoryStore` per name).
-   */
+  /** Makes the store for an unregistered name on first `get`, cached. Default: a new `MemoryStore`. */
   defaultFactory?: StoreFactory;
 }
 
@@ -30,7 +27,7 @@ export interface RegisterOptions {
  */
 export class StoreRegistry {
   readonly #stores = new Map<string, Store>();
-  readonly #defaultFactory: StoreFactory | undefined;
+  readonly #defaultFactory: StoreFactory;
   #closed: Promise<void> | undefined;
 
   /** Creates a registry holding `options.stores`, creating others with `defaultFactory`. */
@@ -38,7 +35,7 @@ export class StoreRegistry {
     if (options.defaultFactory !== undefined && typeof options.defaultFactory !== 'function') {
       throw new StoreError('STORE_INVALID_ARGUMENT', 'defaultFactory must be a function');
     }
-    this.#defaultFactory = options.defaultFactory;
+    this.#defaultFactory = options.defaultFactory ?? (() => new MemoryStore());
     for (const [name, store] of Object.entries(options.stores ?? {})) this.register(name, store);
   }
 
@@ -48,12 +45,6 @@ export class StoreRegistry {
     assertName(name);
     const existing = this.#stores.get(name);
     if (existing !== undefined) return existing;
-    if (this.#defaultFactory === undefined) {
-      throw new StoreError(
-        'STORE_NOT_REGISTERED',
-        `no store is registered as "${name}" and the registry has no defaultFactory`,
-      );
-    }
     const created = this.#defaultFactory(name);
     this.#stores.set(name, created);
     return created;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoreError, StoreRegistry } from '../src/index.js';
+import { MemoryStore, StoreError, StoreRegistry } from '../src/index.js';
 import { MapStore } from './map-store.js';
 
 function thrownCode(call: () => unknown): string {
@@ -51,8 +51,17 @@ describe('StoreRegistry', () => {
     expect(registry.get('x')).toBe(second);
   });
 
-  it('throws STORE_NOT_REGISTERED for an unknown name without a default factory', () => {
-    expect(thrownCode(() => new StoreRegistry().get('nope'))).toBe('STORE_NOT_REGISTERED');
+  it('makes a separate MemoryStore per name without a default factory', async () => {
+    const registry = new StoreRegistry();
+    const sessions = registry.get('sessions');
+    const cache = registry.get('response_cache');
+    expect(sessions).toBeInstanceOf(MemoryStore);
+    expect(cache).not.toBe(sessions);
+    expect(registry.get('sessions')).toBe(sessions);
+    await sessions.set('k', 'v');
+    expect(await cache.exists('k')).toBe(false);
+    await registry.close();
+    await expect(sessions.get('k')).rejects.toSatisfy((e) => StoreError.is(e, 'STORE_CLOSED'));
   });
 
   it('rejects bad names, stores and factories with STORE_INVALID_ARGUMENT', () => {

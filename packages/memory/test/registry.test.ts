@@ -1,11 +1,15 @@
+import * as core from '@stores/core';
 import { StoreError, StoreRegistry } from '@stores/core';
 import { describe, expect, it } from 'vitest';
-import { createStoreRegistry, MemoryStore } from '../src/index.js';
+import { MemoryStore } from '../src/index.js';
 
-describe('createStoreRegistry()', () => {
+describe('StoreRegistry with the memory backend', () => {
+  it('re-exports the MemoryStore that the registry creates', () => {
+    expect(MemoryStore).toBe(core.MemoryStore);
+  });
+
   it('makes a separate MemoryStore per name by default, created once', async () => {
-    const registry = createStoreRegistry();
-    expect(registry).toBeInstanceOf(StoreRegistry);
+    const registry = new StoreRegistry();
     const sessions = registry.get('sessions');
     const cache = registry.get('response_cache');
     expect(sessions).toBeInstanceOf(MemoryStore);
@@ -21,7 +25,7 @@ describe('createStoreRegistry()', () => {
   it('takes registered stores and a replacement default factory', async () => {
     const root = new MemoryStore();
     const fixed = new MemoryStore();
-    const registry = createStoreRegistry({
+    const registry = new StoreRegistry({
       stores: { fixed },
       defaultFactory: (name) => root.withNamespace(name),
     });

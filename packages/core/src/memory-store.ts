@@ -1,4 +1,6 @@
-import { BaseStore, type StoreCapabilities, StoreError } from '@stores/core';
+import { BaseStore } from './base-store.js';
+import { StoreError } from './errors.js';
+import type { StoreCapabilities } from './types.js';
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
