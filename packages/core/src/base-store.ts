@@ -27,51 +27,63 @@ export abstract class BaseStore implements Store {
     return this.#closed !== undefined || (this.#parent?.closed ?? false);
   }
 
+  // The public methods are not `async`: they validate synchronously and hand back the hook's own
+  // promise, so a call costs one promise, not two; `settle` turns a validation throw into a
+  // rejection, so every method still only ever rejects.
+
   /** Stores a private copy of `value` under `key`, replacing any previous entry. */
-  async set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void> {
-    this.assertOpen();
-    assertKey(key);
-    const bytes = toBytes(value);
-    const { expiresIn } = optionsObject<SetOptions>(options, 'set');
-    const ttlMs = expiresIn === undefined ? undefined : durationToMs(expiresIn, 'expiresIn');
-    await this.doSet(key, bytes, ttlMs);
+  set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void> {
+    return settle(() => {
+      this.#assertReady(key);
+      const bytes = toBytes(value);
+      const expiresIn =
+        options === undefined ? undefined : optionsObject<SetOptions>(options, 'set').expiresIn;
+      const ttlMs = expiresIn === undefined ? undefined : durationToMs(expiresIn, 'expiresIn');
+      return this.doSet(key, bytes, ttlMs);
+    });
   }
 
   /** The stored bytes or `null`; `renewFor` resets an existing expiry atomically with the read. */
-  async get(key: string, options?: GetOptions): Promise<Uint8Array | null> {
-    this.assertOpen();
-    assertKey(key);
-    const { renewFor } = optionsObject<GetOptions>(options, 'get');
-    const renewMs = renewFor === undefined ? undefined : durationToMs(renewFor, 'renewFor');
-    return this.doGet(key, renewMs);
+  get(key: string, options?: GetOptions): Promise<Uint8Array | null> {
+    return settle(() => {
+      this.#assertReady(key);
+      const renewFor =
+        options === undefined ? undefined : optionsObject<GetOptions>(options, 'get').renewFor;
+      const renewMs = renewFor === undefined ? undefined : durationToMs(renewFor, 'renewFor');
+      return this.doGet(key, renewMs);
+    });
   }
 
   /** Removes the entry; a missing key is a no-op. */
-  async delete(key: string): Promise<void> {
-    this.assertOpen();
-    assertKey(key);
-    await this.doDelete(key);
+  delete(key: string): Promise<void> {
+    return settle(() => {
+      this.#assertReady(key);
+      return this.doDelete(key);
+    });
   }
 
   /** Removes every entry of this namespace and of the namespaces below it, and nothing else. */
-  async deleteAll(): Promise<void> {
-    this.assertOpen();
-    await this.doDeleteAll();
+  deleteAll(): Promise<void> {
+    return settle(() => {
+      this.assertOpen();
+      return this.doDeleteAll();
+    });
   }
 
   /** True if `key` holds an entry whose expiry has not come. */
-  async exists(key: string): Promise<boolean> {
-    this.assertOpen();
-    assertKey(key);
-    return this.doExists(key);
+  exists(key: string): Promise<boolean> {
+    return settle(() => {
+      this.#assertReady(key);
+      return this.doExists(key);
+    });
   }
 
   /** Remaining seconds (1 ms resolution), `Infinity` without expiry, `null` if missing or expired. */
-  async expiresIn(key: string): Promise<number | null> {
-    this.assertOpen();
-    assertKey(key);
-    const ms = await this.doExpiresIn(key);
-    return ms === null ? null : msToSeconds(ms);
+  expiresIn(key: string): Promise<number | null> {
+    return settle(() => {
+      this.#assertReady(key);
+      return this.doExpiresIn(key).then((ms) => (ms === null ? null : msToSeconds(ms)));
+    });
   }
 
   /** A child store in namespace `name` below this one; it shares this store's resources. */
@@ -101,6 +113,11 @@ export abstract class BaseStore implements Store {
     if (this.closed) throw new StoreError('STORE_CLOSED', 'the store is closed');
   }
 
+  #assertReady(key: unknown): void {
+    this.assertOpen();
+    assertKey(key);
+  }
+
   /** Writes `value` (a private copy) with a lifetime of `ttlMs`, or none when undefined. */
   protected abstract doSet(
     key: string,
@@ -122,5 +139,14 @@ export abstract class BaseStore implements Store {
   /** Releases the resources a root store owns; called once, on the first `close()`. */
   protected releaseResources(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** Runs `call`, turning a synchronous throw into a rejected promise. */
+function settle<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -16,4 +16,4 @@ export type {
   Store,
   StoreCapabilities,
 } from './types.js';
-export { assertKey, assertNamespace, toBytes } from './validate.js';
+export { assertKey, assertNamespace, copyBytes, toBytes } from './validate.js';

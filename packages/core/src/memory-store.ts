@@ -1,6 +1,7 @@
 import { BaseStore } from './base-store.js';
 import { StoreError } from './errors.js';
 import type { StoreCapabilities } from './types.js';
+import { copyBytes } from './validate.js';
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -14,9 +15,18 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  value: Uint8Array;
+  readonly value: Uint8Array;
   /** ms since the epoch; `Infinity` when the entry never expires. */
   expiresAt: number;
+  readonly key: string;
+  readonly space: Space;
+}
+
+/** The entries of one namespace, keyed by the caller's key as is (no prefix to build). */
+class Space {
+  readonly entries = new Map<string, Entry>();
+  /** Where the amortised sweep of this namespace goes on from. */
+  sweep: Iterator<Entry> | undefined;
 }
 
 // Expired entries are swept a few per write, so no timer per key and no pause for a full scan.
@@ -24,10 +34,12 @@ const SWEEP_PER_WRITE = 4;
 
 /** The state a root store and all its namespaces share. */
 class MemoryState {
-  readonly entries = new Map<string, Entry>();
+  /** Every namespace by its path encoding (see `segment`); the root's is the empty string. */
+  readonly spaces = new Map<string, Space>();
+  /** Bounded stores only: every entry, least recently used first (a Set keeps insertion order). */
+  readonly recency: Set<Entry> | undefined;
   readonly maxEntries: number;
   readonly now: () => number;
-  #sweep: Iterator<[string, Entry]> | undefined;
 
   constructor(options: MemoryStoreOptions) {
     const { maxEntries = Number.POSITIVE_INFINITY, now = Date.now } = options;
@@ -41,70 +53,78 @@ class MemoryState {
       throw new StoreError('STORE_INVALID_ARGUMENT', 'now must be a function returning ms');
     }
     this.maxEntries = maxEntries;
+    this.recency = maxEntries === Number.POSITIVE_INFINITY ? undefined : new Set();
     this.now = now;
   }
 
-  /** The live entry under `id`, dropping it if its time has come (`now >= expiresAt`). */
-  live(id: string, now: number): Entry | undefined {
-    const entry = this.entries.get(id);
-    if (entry === undefined) return undefined;
-    if (now >= entry.expiresAt) {
-      this.entries.delete(id);
-      return undefined;
+  space(path: string): Space {
+    let space = this.spaces.get(path);
+    if (space === undefined) {
+      space = new Space();
+      this.spaces.set(path, space);
     }
-    return entry;
+    return space;
   }
 
-  /** Marks `id` most recently used; only bounded stores pay for the bookkeeping. */
-  touch(id: string, entry: Entry): void {
-    if (this.maxEntries === Number.POSITIVE_INFINITY) return;
-    this.entries.delete(id);
-    this.entries.set(id, entry);
+  /** The live entry under `key`, dropping it if its time has come (`now >= expiresAt`). */
+  live(space: Space, key: string, now: number): Entry | undefined {
+    const entry = space.entries.get(key);
+    if (entry === undefined || now < entry.expiresAt) return entry;
+    this.remove(entry);
+    return undefined;
   }
 
-  /** Stores `entry` as the most recently used, sweeps a few expired ones, enforces the bound. */
-  write(id: string, entry: Entry, now: number): void {
-    this.entries.delete(id); // re-insert: a write makes the entry the most recently used
-    this.entries.set(id, entry);
-    this.#sweepSome(now);
-    // Map iteration order is insertion order, so the first keys are the least recently used.
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
+  /** Marks `entry` most recently used; only bounded stores pay for the bookkeeping. */
+  touch(entry: Entry): void {
+    if (this.recency === undefined) return;
+    this.recency.delete(entry);
+    this.recency.add(entry);
+  }
+
+  /** Stores `entry`, sweeps a few expired entries of its namespace, enforces the bound. */
+  write(entry: Entry, now: number): void {
+    const { space, key } = entry;
+    const previous = space.entries.get(key);
+    space.entries.set(key, entry);
+    this.#sweepSome(space, now);
+    if (this.recency === undefined) return;
+    if (previous !== undefined) this.recency.delete(previous);
+    this.recency.add(entry);
+    for (const oldest of this.recency) {
+      if (this.recency.size <= this.maxEntries) break;
+      this.remove(oldest);
     }
   }
 
-  /** Removes expired entries whose id starts with `prefix`; returns how many. */
-  deleteExpired(prefix: string): number {
-    const now = this.now();
-    let removed = 0;
-    for (const [id, entry] of this.entries) {
-      if (id.startsWith(prefix) && now >= entry.expiresAt) {
-        this.entries.delete(id);
-        removed++;
-      }
-    }
-    return removed;
+  remove(entry: Entry): void {
+    const { space, key } = entry;
+    if (space.entries.get(key) === entry) space.entries.delete(key);
+    this.recency?.delete(entry);
   }
 
-  #sweepSome(now: number): void {
+  /** The namespaces at `path` and below it. */
+  *within(path: string): Iterable<Space> {
+    for (const [candidate, space] of this.spaces) if (candidate.startsWith(path)) yield space;
+  }
+
+  #sweepSome(space: Space, now: number): void {
     for (let i = 0; i < SWEEP_PER_WRITE; i++) {
-      this.#sweep ??= this.entries.entries();
-      const next = this.#sweep.next();
+      space.sweep ??= space.entries.values();
+      const next = space.sweep.next();
       if (next.done === true) {
-        this.#sweep = undefined;
+        space.sweep = undefined;
         return;
       }
       // Deleting the current entry while iterating a Map is safe and visits the rest.
-      if (now >= next.value[1].expiresAt) this.entries.delete(next.value[0]);
+      if (now >= next.value.expiresAt) this.remove(next.value);
     }
   }
 }
 
 /**
- * Encodes one namespace name so that the concatenation of a path's encodings is injective:
- * `<length>:<name>`, followed by `|` before the key. No entry id of one namespace can start
- * with another namespace's prefix unless that namespace is its ancestor.
+ * Encodes one namespace name so that the concatenation of a path's encodings is injective and
+ * prefix-closed: `<length>:<name>`. A namespace's path starts with another's only if that one
+ * is its ancestor (`1:a` is not a prefix of `2:ab`).
  */
 function segment(name: string): string {
   return `${name.length}:${name}`;
@@ -122,70 +142,84 @@ export class MemoryStore extends BaseStore {
   /** Not persistent, not shared, sweeps expired entries on writes and on `deleteExpired()`. */
   readonly capabilities: StoreCapabilities = CAPABILITIES;
   #state: MemoryState;
-  #prefix = '';
+  #path = '';
+  #space: Space;
 
   /** Creates an empty root store. */
   constructor(options: MemoryStoreOptions = {}) {
     super();
     this.#state = new MemoryState(options);
+    this.#space = this.#state.space('');
   }
 
   /** Removes the expired entries of this namespace and those below it; resolves to how many. */
   async deleteExpired(): Promise<number> {
     this.assertOpen();
-    return this.#state.deleteExpired(this.#prefix);
-  }
-
-  #id(key: string): string {
-    return `${this.#prefix}|${key}`;
+    const now = this.#state.now();
+    let removed = 0;
+    for (const space of this.#state.within(this.#path)) {
+      for (const entry of space.entries.values()) {
+        if (now >= entry.expiresAt) {
+          this.#state.remove(entry);
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
     const now = this.#state.now();
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
-    this.#state.write(this.#id(key), { value, expiresAt }, now);
+    this.#state.write({ value, expiresAt, key, space: this.#space }, now);
   }
 
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
-    const id = this.#id(key);
     const now = this.#state.now();
-    const entry = this.#state.live(id, now);
+    const entry = this.#state.live(this.#space, key, now);
     if (entry === undefined) return null;
     if (renewMs !== undefined && entry.expiresAt !== Number.POSITIVE_INFINITY) {
       entry.expiresAt = now + renewMs;
     }
-    this.#state.touch(id, entry);
-    return new Uint8Array(entry.value);
+    this.#state.touch(entry);
+    return copyBytes(entry.value);
   }
 
   protected async doDelete(key: string): Promise<void> {
-    this.#state.entries.delete(this.#id(key));
+    const entry = this.#space.entries.get(key);
+    if (entry !== undefined) this.#state.remove(entry);
   }
 
   protected async doDeleteAll(): Promise<void> {
-    const entries = this.#state.entries;
-    if (this.#prefix === '') return entries.clear();
-    for (const id of entries.keys()) if (id.startsWith(this.#prefix)) entries.delete(id);
+    for (const space of this.#state.within(this.#path)) {
+      if (this.#state.recency !== undefined) {
+        for (const entry of space.entries.values()) this.#state.recency.delete(entry);
+      }
+      space.entries.clear();
+      space.sweep = undefined;
+    }
   }
 
   protected async doExists(key: string): Promise<boolean> {
-    return this.#state.live(this.#id(key), this.#state.now()) !== undefined;
+    return this.#state.live(this.#space, key, this.#state.now()) !== undefined;
   }
 
   protected async doExpiresIn(key: string): Promise<number | null> {
     const now = this.#state.now();
-    const entry = this.#state.live(this.#id(key), now);
+    const entry = this.#state.live(this.#space, key, now);
     return entry === undefined ? null : entry.expiresAt - now;
   }
 
   protected createNamespace(name: string): MemoryStore {
     const child = new MemoryStore();
     child.#state = this.#state;
-    child.#prefix = this.#prefix + segment(name);
+    child.#path = this.#path + segment(name);
+    child.#space = this.#state.space(child.#path);
     return child;
   }
 
   protected override async releaseResources(): Promise<void> {
-    this.#state.entries.clear();
+    this.#state.spaces.clear();
+    this.#state.recency?.clear();
   }
 }

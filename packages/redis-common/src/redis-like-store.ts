@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   assertNamespace,
   BaseStore,
+  copyBytes,
   describe,
   type StoreCapabilities,
   StoreError,
@@ -123,7 +124,7 @@ export abstract class RedisLikeStore<
         : await this.#renewingGet(this.#key(key), renewMs);
     if (reply === null || reply === undefined) return null;
     // A copy that owns its memory: a reply can be a slice of the parser's socket buffer.
-    if (reply instanceof Uint8Array) return new Uint8Array(reply);
+    if (reply instanceof Uint8Array) return copyBytes(reply);
     throw new StoreError('STORE_IO', `unexpected reply to GET: ${describe(reply)}`);
   }
 
