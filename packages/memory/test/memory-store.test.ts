@@ -75,6 +75,26 @@ describe('MemoryStore with maxEntries', () => {
     expect(await child.exists('k')).toBe(true);
   });
 
+  it('frees room for new entries when entries are deleted or expire', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore({ maxEntries: 2, now: clock.now });
+    const child = store.withNamespace('child');
+    await child.set('a', '1');
+    await child.set('b', '2');
+    await child.deleteAll();
+    await store.set('c', '3', { expiresIn: 1 });
+    await store.set('d', '4');
+    await store.delete('d');
+    await store.set('e', '5');
+    expect(await store.exists('c')).toBe(true);
+    expect(await store.exists('e')).toBe(true);
+    clock.advance(1_000);
+    expect(await store.exists('c')).toBe(false);
+    await store.set('f', '6');
+    expect(await store.exists('e')).toBe(true);
+    expect(await store.exists('f')).toBe(true);
+  });
+
   it('keeps every entry while under the bound', async () => {
     const store = new MemoryStore({ maxEntries: 100 });
     await Promise.all(Array.from({ length: 100 }, (_, i) => store.set(`k${i}`, 'v')));
