@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExpirySweepingStore } from '@stores/core';
+import { createStorage } from 'unstorage';
+import fsDriver from 'unstorage/drivers/fs';
+import { importBackend, versions } from './env.js';
+import { runInFlight, timeOnce, verify } from './harness.js';
+import { type KvOps, type KvPlan, type KvSubject, lengthOf, makeValue, runKvSuite } from './kv.js';
+import { storeOps } from './memory.js';
+import { failureNote, type Recorder } from './results.js';
+
+/** The FileStore options this bench uses (see the SPEC for the full set). */
+interface FileStoreOptions {
+  path: string;
+  now?: () => number;
+}
+type FileStoreClass = new (options: FileStoreOptions) => ExpirySweepingStore;
+
+/** Loads `FileStore`, or says why it cannot be measured. */
+async function loadFileStore(): Promise<FileStoreClass | string> {
+  const mod = await importBackend('@stores/file');
+  if (typeof mod === 'string') return mod;
+  const { FileStore } = mod;
+  return typeof FileStore === 'function'
+    ? (FileStore as FileStoreClass)
+    : '@stores/file does not export FileStore';
+}
+
+/** How large the `deleteExpired()` run is. */
+export interface FilePlan extends KvPlan {
+  /** Entries written before `deleteExpired()`; half of them expired. */
+  sweepEntries: number;
+}
+
+/**
+ * FileStore against raw `writeFile` + `rename` / `readFile` and unstorage's fs driver, all in
+ * one fresh temporary directory (removed afterwards); then `deleteExpired()` over
+ * `sweepEntries` entries of which half have expired.
+ */
+export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<void> {
+  const FileStore = await loadFileStore();
+  if (typeof FileStore === 'string') return recorder.skipSuite('file', FileStore);
+  const root = await mkdtemp(join(tmpdir(), 'stores-bench-'));
+  const store = new FileStore({ path: join(root, 'filestore') });
+  const subjects: KvSubject[] = [
+    {
+      name: 'FileStore',
+      ours: true,
+      versions: versions('@stores/file', '@stores/core'),
+      open: async (scope) => storeOps(store.withNamespace(scope), false),
+    },
+    {
+      name: 'fs writeFile+rename',
+      ours: false,
+      versions: { node: process.version },
+      open: async (scope) => {
+        const dir = join(root, 'raw', scope);
+        await mkdir(dir, { recursive: true });
+        return rawFileOps(dir);
+      },
+    },
+    {
+      name: 'unstorage (fs)',
+      ours: false,
+      versions: versions('unstorage'),
+      open: async (scope) => {
+        const storage = createStorage<string>({
+          driver: fsDriver({ base: join(root, 'unstorage', scope) }),
+        });
+        return {
+          set: (key, value) => storage.setItem(key, value.text),
+          get: async (key) => lengthOf(await storage.getItem(key)),
+          renew: undefined,
+          delete: (key) => storage.removeItem(key),
+          exists: (key) => storage.hasItem(key),
+        };
+      },
+    },
+  ];
+  try {
+    await runKvSuite(recorder, 'file', subjects, plan);
+    await deleteExpired(recorder, FileStore, join(root, 'sweep'), plan.sweepEntries);
+  } finally {
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** What a careful application does by hand: atomic write by rename, plain read. */
+function rawFileOps(dir: string): KvOps {
+  let temp = 0;
+  return {
+    set: async (key, value) => {
+      const file = join(dir, key);
+      const tempFile = `${file}.${temp++}.tmp`;
+      await writeFile(tempFile, value.bytes);
+      await rename(tempFile, file);
+    },
+    get: async (key) => {
+      try {
+        return lengthOf(await readFile(join(dir, key)));
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    renew: undefined,
+    delete: async (key) => {
+      await rm(join(dir, key), { force: true });
+    },
+    exists: async (key) => {
+      try {
+        await access(join(dir, key));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * Writes `entries` entries (half living 1 s, half an hour) through a FileStore whose clock is
+ * then moved 2 s on, and times `deleteExpired()`; it must report exactly the expired half,
+ * which must be unreadable while the other half reads back intact.
+ */
+async function deleteExpired(
+  recorder: Recorder,
+  FileStore: FileStoreClass,
+  path: string,
+  entries: number,
+): Promise<void> {
+  const row = {
+    suite: 'file',
+    subject: 'FileStore',
+    ours: true,
+    versions: versions('@stores/file', '@stores/core'),
+    workload: `deleteExpired (${entries.toLocaleString('en-US')}, half expired)`,
+    valueBytes: 100,
+    inFlight: 1,
+  };
+  let clock = Date.now();
+  const store = new FileStore({ path, now: () => clock });
+  try {
+    const value = makeValue(100).bytes;
+    const sweep = store.withNamespace(`sweep-${randomUUID()}`) as ExpirySweepingStore;
+    await runInFlight(
+      0,
+      entries,
+      64,
+      (i) => sweep.set(`k${i}`, value, { expiresIn: i % 2 === 0 ? 1 : 3600 }),
+      undefined,
+    );
+    clock += 2000;
+    let removed = -1;
+    const durationMs = await timeOnce(async () => {
+      removed = await sweep.deleteExpired();
+    });
+    verify(
+      removed === entries / 2,
+      () => `deleteExpired removed ${removed}, expected ${entries / 2}`,
+    );
+    const step = Math.max(1, Math.floor(entries / 200)) * 2;
+    await runInFlight(
+      0,
+      Math.floor(entries / step),
+      8,
+      async (j) => {
+        const expired = await sweep.get(`k${j * step}`);
+        const live = await sweep.get(`k${j * step + 1}`);
+        verify(expired === null, () => `k${j * step} expired but still readable`);
+        verify(live?.byteLength === 100, () => `k${j * step + 1} lost: ${live?.byteLength}`);
+      },
+      undefined,
+    );
+    recorder.add({ ...row, status: 'ok', metrics: { durationMs, removed } });
+  } catch (error) {
+    recorder.add({ ...row, status: 'failed', note: failureNote(error) });
+  } finally {
+    await store.close();
+  }
+}

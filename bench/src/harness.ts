@@ -1,0 +1,101 @@
+import { performance } from 'node:perf_hooks';
+
+/** Thrown when an operation's result is not what was written: the row is aborted, never timed. */
+export class VerificationError extends Error {
+  /** Names the failed check; the message says what was expected and what came back. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerificationError';
+  }
+}
+
+/** Throws `VerificationError` unless `condition` holds. */
+export function verify(condition: boolean, message: () => string): asserts condition {
+  if (!condition) throw new VerificationError(message());
+}
+
+/** Throughput and latency of one timed loop. */
+export interface Timing {
+  /** Operations timed (warm-up excluded). */
+  ops: number;
+  /** Wall-clock time of the timed operations, ms. */
+  elapsedMs: number;
+  /** Completed operations per second of wall-clock time. */
+  opsPerSec: number;
+  /** Median latency of one operation, ms (includes queueing behind the other in-flight ops). */
+  p50Ms: number;
+  /** 99th-percentile latency, ms. */
+  p99Ms: number;
+}
+
+/** How to run one timed loop. */
+export interface LoopOptions {
+  /** Timed operations; they get the indices `0 .. ops - 1`. */
+  ops: number;
+  /** Untimed operations first, with the indices `ops .. ops + warmup - 1`. */
+  warmup: number;
+  /** Operations kept in flight at once (1 = strictly one after another). */
+  inFlight: number;
+}
+
+/**
+ * Runs `op(i)` for the warm-up indices, then for `0 .. ops - 1` with `inFlight` operations
+ * outstanding, and returns the timing of the second part. Any rejection (a failed check or a
+ * backend error) rejects the whole loop: nothing is reported that did not happen.
+ */
+export async function timeLoop(
+  options: LoopOptions,
+  op: (i: number) => Promise<unknown>,
+): Promise<Timing> {
+  const { ops, warmup, inFlight } = options;
+  await runInFlight(ops, ops + warmup, inFlight, op, undefined);
+  const latencies = new Float64Array(ops);
+  const started = performance.now();
+  await runInFlight(0, ops, inFlight, op, latencies);
+  const elapsedMs = performance.now() - started;
+  latencies.sort();
+  return {
+    ops,
+    elapsedMs,
+    opsPerSec: (ops / elapsedMs) * 1000,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/**
+ * Runs `op` over the indices `from .. to - 1` with at most `inFlight` outstanding: `inFlight`
+ * workers each take the next index when their previous operation settles.
+ */
+export async function runInFlight(
+  from: number,
+  to: number,
+  inFlight: number,
+  op: (i: number) => Promise<unknown>,
+  latencies: Float64Array | undefined,
+): Promise<void> {
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) {
+      const i = next++;
+      const t = performance.now();
+      await op(i);
+      if (latencies !== undefined) latencies[i - from] = performance.now() - t;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, inFlight) }, worker));
+}
+
+/** The `q` quantile (0..1) of ascending `sorted` values, by the nearest-rank method. */
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+/** Times one asynchronous action, ms. */
+export async function timeOnce(action: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await action();
+  return performance.now() - started;
+}

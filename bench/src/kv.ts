@@ -1,0 +1,186 @@
+import { runInFlight, timeLoop, verify } from './harness.js';
+import { failureNote, type Recorder } from './results.js';
+
+/** One value size, in the representations subjects take: bytes (ours, raw clients) or text. */
+export interface Value {
+  /** Length in bytes (the text is ASCII, so also its length in characters). */
+  size: number;
+  bytes: Uint8Array;
+  /** The same bytes as a Buffer, which raw clients take. */
+  buffer: Buffer;
+  text: string;
+}
+
+/** Makes the value of `size` bytes used by every subject. */
+export function makeValue(size: number): Value {
+  const text = 'v'.repeat(size);
+  return { size, bytes: new TextEncoder().encode(text), buffer: Buffer.from(text), text };
+}
+
+/** `Keyv (Map)` -> `keyv-map`: a name usable in keys, namespaces and directory names. */
+export function slug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** Seconds every `set` asks entries to live: the cache use case, and what `get+renew` needs. */
+export const TTL_SECONDS = 3600;
+
+/** One subject's operations inside a fresh key space (its own namespace, prefix or directory). */
+export interface KvOps {
+  /** Writes `value` with a lifetime of `TTL_SECONDS` where the subject supports one. */
+  set(key: string, value: Value): Promise<void>;
+  /** Reads `key`; resolves to the length of what came back, or `null` if missing. */
+  get(key: string): Promise<number | null>;
+  /** Reads `key` and resets its lifetime (our `renewFor`), or `undefined`: no equivalent. */
+  renew: ((key: string) => Promise<number | null>) | undefined;
+  /** Removes `key`. */
+  delete(key: string): Promise<void>;
+  /** True if `key` exists. */
+  exists(key: string): Promise<boolean>;
+  /** Releases what `open` made for this key space, if anything. */
+  close?(): Promise<void>;
+}
+
+/** Something measured by the key-value workloads: one of our stores or a peer. */
+export interface KvSubject {
+  name: string;
+  ours: boolean;
+  versions: Record<string, string>;
+  /** Opens a fresh, empty key space named after `scope` (unique within the run). */
+  open(scope: string): Promise<KvOps>;
+  /** Releases what the subject holds across key spaces (a shared client, a root store). */
+  close?(): Promise<void>;
+}
+
+/** What the workloads run: sizes, concurrency levels and operations per row. */
+export interface KvPlan {
+  sizes: readonly number[];
+  inFlight: readonly number[];
+  /** Timed operations per row. */
+  ops: number;
+  /** Untimed operations before each row. */
+  warmup: number;
+}
+
+type Workload = 'set' | 'overwrite' | 'get' | 'get+renew' | 'exists' | 'delete';
+// `overwrite` sets the same keys again: the common cache case, and a different code path
+// (replacing an entry) from the first `set`.
+const WORKLOADS: readonly Workload[] = ['set', 'overwrite', 'get', 'get+renew', 'exists', 'delete'];
+
+/**
+ * Runs set, overwrite, get, get+renew, exists and delete for every size and concurrency,
+ * subject after subject within each (size, concurrency) group so that compared numbers are
+ * taken close in time. Every read is checked (length of the value, `true` from exists, `null` after delete);
+ * a failed check or backend error fails that row and skips the rest of that subject's group,
+ * whose data would be wrong.
+ */
+export async function runKvSuite(
+  recorder: Recorder,
+  suite: string,
+  subjects: readonly KvSubject[],
+  plan: KvPlan,
+): Promise<void> {
+  const keys = Array.from({ length: plan.ops + plan.warmup }, (_, i) => `k${i}`);
+  const loop = { ops: plan.ops, warmup: plan.warmup };
+  for (const size of plan.sizes) {
+    for (const inFlight of plan.inFlight) {
+      for (const subject of subjects) {
+        const row = {
+          suite,
+          subject: subject.name,
+          ours: subject.ours,
+          versions: subject.versions,
+        };
+        const at = { valueBytes: size, inFlight };
+        let failedAt: Workload | undefined;
+        let kv: KvOps | undefined;
+        for (const workload of WORKLOADS) {
+          if (failedAt !== undefined) {
+            recorder.add({
+              ...row,
+              ...at,
+              workload,
+              status: 'skipped',
+              note: `${failedAt} failed`,
+            });
+            continue;
+          }
+          try {
+            kv ??= await subject.open(`${slug(subject.name)}-${size}-${inFlight}`);
+            const op = operation(workload, kv, keys, size);
+            if (op === undefined) {
+              recorder.add({ ...row, ...at, workload, status: 'n/a', note: 'no equivalent' });
+              continue;
+            }
+            const timing = await timeLoop({ ...loop, inFlight }, op);
+            if (workload === 'delete') await checkDeleted(kv, keys, plan.ops);
+            recorder.add({ ...row, ...at, workload, status: 'ok', timing });
+          } catch (error) {
+            failedAt = workload;
+            recorder.add({ ...row, ...at, workload, status: 'failed', note: failureNote(error) });
+          }
+        }
+        await kv?.close?.();
+      }
+    }
+  }
+}
+
+function operation(
+  workload: Workload,
+  kv: KvOps,
+  keys: readonly string[],
+  size: number,
+): ((i: number) => Promise<void>) | undefined {
+  const key = (i: number): string => keys[i] ?? `k${i}`;
+  const checkLength = (i: number, length: number | null): void => {
+    verify(length === size, () => `${workload} ${key(i)}: expected ${size} bytes, got ${length}`);
+  };
+  const value = makeValue(size);
+  switch (workload) {
+    case 'set':
+    case 'overwrite':
+      return (i) => kv.set(key(i), value);
+    case 'get':
+      return async (i) => checkLength(i, await kv.get(key(i)));
+    case 'get+renew': {
+      const renew = kv.renew;
+      if (renew === undefined) return undefined;
+      return async (i) => checkLength(i, await renew(key(i)));
+    }
+    case 'exists':
+      return async (i) => {
+        const found = await kv.exists(key(i));
+        verify(found, () => `exists ${key(i)}: expected true, got ${found}`);
+      };
+    case 'delete':
+      return (i) => kv.delete(key(i));
+  }
+}
+
+/** After the delete loop, every timed key must be gone; reads a spread of 100 of them. */
+async function checkDeleted(kv: KvOps, keys: readonly string[], ops: number): Promise<void> {
+  const step = Math.max(1, Math.floor(ops / 100));
+  await runInFlight(
+    0,
+    Math.ceil(ops / step),
+    8,
+    async (j) => {
+      const key = keys[j * step] ?? '';
+      const length = await kv.get(key);
+      verify(length === null, () => `delete ${key}: still readable (${length} bytes) afterwards`);
+    },
+    undefined,
+  );
+}
+
+/** The length of what a peer read back (string or bytes), `null` if missing, -1 otherwise. */
+export function lengthOf(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value.length;
+  if (value instanceof Uint8Array) return value.byteLength;
+  return -1;
+}

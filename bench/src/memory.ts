@@ -1,0 +1,143 @@
+import type { Store } from '@stores/core';
+import { createCache } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { createStorage } from 'unstorage';
+import memoryDriver from 'unstorage/drivers/memory';
+import { importBackend, versions } from './env.js';
+import {
+  type KvOps,
+  type KvPlan,
+  type KvSubject,
+  lengthOf,
+  runKvSuite,
+  TTL_SECONDS,
+} from './kv.js';
+import type { Recorder } from './results.js';
+
+/** `new MemoryStore()`, as far as this suite needs to know it. */
+export type MemoryStoreClass = new () => Store;
+
+/** Loads `MemoryStore`, or says why it cannot be measured. */
+export async function loadMemoryStore(): Promise<MemoryStoreClass | string> {
+  const mod = await importBackend('@stores/memory');
+  if (typeof mod === 'string') return mod;
+  const { MemoryStore } = mod;
+  return typeof MemoryStore === 'function'
+    ? (MemoryStore as MemoryStoreClass)
+    : '@stores/memory does not export MemoryStore';
+}
+
+/** Our store's operations, the same for every backend: bytes in, bytes out, `renewFor`. */
+export function storeOps(store: Store, closeStore: boolean): KvOps {
+  return {
+    ...(closeStore ? { close: () => store.close() } : {}),
+    set: (key, value) => store.set(key, value.bytes, { expiresIn: TTL_SECONDS }),
+    get: async (key) => lengthOf(await store.get(key)),
+    renew: async (key) => lengthOf(await store.get(key, { renewFor: TTL_SECONDS })),
+    delete: (key) => store.delete(key),
+    exists: (key) => store.exists(key),
+  };
+}
+
+/** MemoryStore against a plain Map behind async functions, Keyv, unstorage and cache-manager. */
+export async function runMemorySuite(recorder: Recorder, plan: KvPlan): Promise<void> {
+  const MemoryStore = await loadMemoryStore();
+  if (typeof MemoryStore === 'string') return recorder.skipSuite('memory', MemoryStore);
+  const subjects: KvSubject[] = [
+    {
+      name: 'MemoryStore',
+      ours: true,
+      versions: versions('@stores/memory', '@stores/core'),
+      open: async () => storeOps(new MemoryStore(), true),
+    },
+    {
+      name: 'Map (async)',
+      ours: false,
+      versions: { node: process.version },
+      open: async () => mapOps(new Map(), false),
+    },
+    {
+      name: 'Map (async, copies)',
+      ours: false,
+      versions: { node: process.version },
+      open: async () => mapOps(new Map(), true),
+    },
+    {
+      name: 'Keyv (Map)',
+      ours: false,
+      versions: versions('keyv'),
+      open: async () => {
+        const keyv = new Keyv<string>({ store: new Map() });
+        return {
+          set: async (key, value) => {
+            await keyv.set(key, value.text, TTL_SECONDS * 1000);
+          },
+          get: async (key) => lengthOf(await keyv.get(key)),
+          renew: undefined,
+          delete: async (key) => {
+            await keyv.delete(key);
+          },
+          exists: (key) => keyv.has(key),
+        };
+      },
+    },
+    {
+      name: 'unstorage (memory)',
+      ours: false,
+      versions: versions('unstorage'),
+      open: async () => {
+        const storage = createStorage<string>({ driver: memoryDriver() });
+        return {
+          // The memory driver has no TTL; unstorage passes the option through regardless.
+          set: (key, value) => storage.setItem(key, value.text, { ttl: TTL_SECONDS }),
+          get: async (key) => lengthOf(await storage.getItem(key)),
+          renew: undefined,
+          delete: (key) => storage.removeItem(key),
+          exists: (key) => storage.hasItem(key),
+        };
+      },
+    },
+    {
+      name: 'cache-manager (Keyv Map)',
+      ours: false,
+      versions: versions('cache-manager', 'keyv'),
+      open: async () => {
+        const cache = createCache({ stores: [new Keyv({ store: new Map() })] });
+        return {
+          set: async (key, value) => {
+            await cache.set(key, value.text, TTL_SECONDS * 1000);
+          },
+          get: async (key) => lengthOf(await cache.get<string>(key)),
+          renew: undefined,
+          delete: async (key) => {
+            await cache.del(key);
+          },
+          exists: async (key) => (await cache.get<string>(key)) !== undefined,
+        };
+      },
+    },
+  ];
+  await runKvSuite(recorder, 'memory', subjects, plan);
+}
+
+/**
+ * The baselines: a `Map` of byte arrays behind async functions, no expiry. Without `copies`,
+ * reads return the stored array itself: less work than any store that keeps the contract.
+ * With `copies`, values are copied in and out as the contract requires of every store.
+ */
+function mapOps(map: Map<string, Uint8Array>, copies: boolean): KvOps {
+  return {
+    set: async (key, value) => {
+      map.set(key, copies ? new Uint8Array(value.bytes) : value.bytes);
+    },
+    get: async (key) => {
+      const value = map.get(key);
+      return lengthOf(copies && value !== undefined ? new Uint8Array(value) : value);
+    },
+    renew: undefined,
+    delete: async (key) => {
+      map.delete(key);
+    },
+    exists: async (key) => map.has(key),
+  };
+}

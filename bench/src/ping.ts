@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+
+/** What a PING loop saw while something ran. */
+export interface Stall {
+  /** Longest PING round trip, ms: how long the server (or the link) stopped answering. */
+  maxMs: number;
+  /** Median PING round trip, ms: the normal latency to compare against. */
+  p50Ms: number;
+  /** PINGs answered during the window. */
+  pings: number;
+}
+
+/** A PING loop on its own thread and connection, for measuring server stalls. */
+export class PingLoop {
+  readonly #worker: Worker;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  /** Starts the loop against `url` and waits until it has a connection. */
+  static async start(url: string): Promise<PingLoop> {
+    const worker = new Worker(new URL('./ping-worker.mjs', import.meta.url), {
+      workerData: { url },
+    });
+    const [message] = (await once(worker, 'message')) as [unknown];
+    if (message !== 'ready') throw new Error(`ping worker: unexpected message ${String(message)}`);
+    return new PingLoop(worker);
+  }
+
+  /** Runs `action` and reports the PINGs of that window. */
+  async during(action: () => Promise<void>): Promise<Stall> {
+    this.#worker.postMessage('start');
+    await action();
+    const reply = once(this.#worker, 'message');
+    this.#worker.postMessage('stop');
+    const [stall] = (await reply) as [Stall];
+    return stall;
+  }
+
+  /** Ends the loop and its connection. */
+  async stop(): Promise<void> {
+    const exited = once(this.#worker, 'exit');
+    this.#worker.postMessage('exit');
+    await exited;
+  }
+}

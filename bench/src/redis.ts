@@ -1,0 +1,232 @@
+import KeyvRedis from '@keyv/redis';
+import KeyvValkey from '@keyv/valkey';
+import type { Store } from '@stores/core';
+import { createCache } from 'cache-manager';
+import { Redis } from 'ioredis';
+import { Redis as Valkey } from 'iovalkey';
+import { Keyv } from 'keyv';
+import { createStorage, type Storage } from 'unstorage';
+import redisDriver from 'unstorage/drivers/redis';
+import { importBackend, versions } from './env.js';
+import {
+  type KvOps,
+  type KvPlan,
+  type KvSubject,
+  lengthOf,
+  runKvSuite,
+  TTL_SECONDS,
+} from './kv.js';
+import { storeOps } from './memory.js';
+import type { Recorder } from './results.js';
+import type { BenchServer } from './servers.js';
+
+/** The commands the bench sends through a raw client; ioredis and iovalkey both have them. */
+export interface RawClient {
+  set(key: string, value: Buffer, px: 'PX', ms: number): Promise<unknown>;
+  getBuffer(key: string): Promise<Buffer | null>;
+  getexBuffer(key: string, px: 'PX', ms: number): Promise<Buffer | null>;
+  del(...keys: string[]): Promise<number>;
+  exists(...keys: string[]): Promise<number>;
+  unlink(...keys: string[]): Promise<number>;
+  mset(...pairs: string[]): Promise<unknown>;
+  ping(): Promise<string>;
+  quit(): Promise<unknown>;
+}
+
+/** `RedisStore` / `ValkeyStore`, as far as the bench needs them. */
+interface ServerStoreClass {
+  fromUrl(url: string, options: { namespace: string }): Store;
+}
+
+/** Everything that differs between the Redis and the Valkey runs: which packages. */
+export interface ServerFlavour {
+  server: BenchServer;
+  /** `RedisStore` or `ValkeyStore`, with the versions to record. */
+  store: { name: string; versions: Record<string, string>; fromUrl: ServerStoreClass['fromUrl'] };
+  /** `ioredis` or `iovalkey`. */
+  raw: { name: string; versions: Record<string, string>; connect(): RawClient };
+  /** Keyv with `@keyv/redis` or `@keyv/valkey`, in a namespace. */
+  keyv: { name: string; versions: Record<string, string>; open(namespace: string): Keyv<string> };
+  /** unstorage's redis driver (on ioredis) with a base. */
+  unstorage: {
+    name: string;
+    versions: Record<string, string>;
+    open(base: string): Storage<string>;
+  };
+}
+
+/** Loads our store for `server` and describes its peers, or says why it cannot run. */
+export async function flavour(server: BenchServer): Promise<ServerFlavour | string> {
+  const [pkg, className] =
+    server.kind === 'redis' ? ['@stores/redis', 'RedisStore'] : ['@stores/valkey', 'ValkeyStore'];
+  const mod = await importBackend(pkg);
+  if (typeof mod === 'string') return mod;
+  const cls = mod[className] as Partial<ServerStoreClass> | undefined;
+  if (typeof cls?.fromUrl !== 'function') return `${pkg} does not export ${className}.fromUrl`;
+  const fromUrl = cls.fromUrl.bind(cls);
+  const at = {
+    [`${server.kind}-server`]: `${server.version.replace(/^\w+ /, '')} (${server.via})`,
+  };
+  const { url } = server;
+  const unstorage = {
+    name: 'unstorage (redis driver)',
+    versions: { ...versions('unstorage', 'ioredis'), ...at },
+    open: (base: string) => createStorage<string>({ driver: redisDriver({ url, base }) }),
+  };
+  if (server.kind === 'redis') {
+    return {
+      server,
+      store: {
+        name: className,
+        versions: { ...versions(pkg, '@stores/core', 'ioredis'), ...at },
+        fromUrl,
+      },
+      raw: {
+        name: 'ioredis (raw)',
+        versions: { ...versions('ioredis'), ...at },
+        connect: () => new Redis(url),
+      },
+      keyv: {
+        name: 'Keyv (@keyv/redis)',
+        versions: { ...versions('keyv', '@keyv/redis'), ...at },
+        open: (namespace) =>
+          new Keyv<string>({
+            store: new KeyvRedis(url, { namespace }),
+            namespace,
+            useKeyPrefix: false,
+          }),
+      },
+      unstorage,
+    };
+  }
+  return {
+    server,
+    store: {
+      name: className,
+      versions: { ...versions(pkg, '@stores/core', 'iovalkey'), ...at },
+      fromUrl,
+    },
+    raw: {
+      name: 'iovalkey (raw)',
+      versions: { ...versions('iovalkey'), ...at },
+      connect: () => new Valkey(url),
+    },
+    keyv: {
+      name: 'Keyv (@keyv/valkey)',
+      versions: { ...versions('keyv', '@keyv/valkey'), ...at },
+      open: (namespace) => new Keyv<string>({ store: new KeyvValkey(url), namespace }),
+    },
+    unstorage,
+  };
+}
+
+/**
+ * Our store against the raw client, Keyv, unstorage and cache-manager on one server. Each
+ * (subject, size, concurrency) group gets its own namespace of a run-unique prefix and
+ * removes its keys as its last workload (`delete`), so the server is left as found.
+ */
+export async function runServerSuite(
+  recorder: Recorder,
+  f: ServerFlavour,
+  plan: KvPlan,
+  runId: string,
+): Promise<void> {
+  const ns = (scope: string): string => `bench-${runId}-${scope}`;
+  const raw = f.raw.connect();
+  const subjects: KvSubject[] = [
+    {
+      name: f.store.name,
+      ours: true,
+      versions: f.store.versions,
+      open: async (scope) =>
+        storeOps(f.store.fromUrl(f.server.url, { namespace: ns(scope) }), true),
+    },
+    {
+      name: f.raw.name,
+      ours: false,
+      versions: f.raw.versions,
+      open: async (scope) => rawOps(raw, `${ns(scope)}:`),
+    },
+    {
+      name: f.keyv.name,
+      ours: false,
+      versions: f.keyv.versions,
+      open: async (scope) => keyvOps(f.keyv.open(ns(scope))),
+    },
+    {
+      name: f.unstorage.name,
+      ours: false,
+      versions: f.unstorage.versions,
+      open: async (scope) => {
+        const storage = f.unstorage.open(ns(scope));
+        return {
+          set: (key, value) => storage.setItem(key, value.text, { ttl: TTL_SECONDS }),
+          get: async (key) => lengthOf(await storage.getItem(key)),
+          renew: undefined,
+          delete: (key) => storage.removeItem(key),
+          exists: (key) => storage.hasItem(key),
+          close: () => storage.dispose(),
+        };
+      },
+    },
+    {
+      name: `cache-manager (${f.keyv.name})`,
+      ours: false,
+      versions: { ...versions('cache-manager'), ...f.keyv.versions },
+      open: async (scope) => {
+        const cache = createCache({ stores: [f.keyv.open(ns(scope))] });
+        return {
+          set: async (key, value) => {
+            await cache.set(key, value.text, TTL_SECONDS * 1000);
+          },
+          get: async (key) => lengthOf(await cache.get<string>(key)),
+          renew: undefined,
+          delete: async (key) => {
+            await cache.del(key);
+          },
+          // cache-manager has no `has`; a read is its way to ask.
+          exists: async (key) => (await cache.get<string>(key)) !== undefined,
+          close: async () => {
+            await cache.disconnect();
+          },
+        };
+      },
+    },
+  ];
+  try {
+    await runKvSuite(recorder, f.server.kind, subjects, plan);
+  } finally {
+    await raw.quit();
+  }
+}
+
+/** The raw client: `SET PX`, `GET`, `GETEX PX` (renew), `DEL`, `EXISTS` on prefixed keys. */
+function rawOps(client: RawClient, prefix: string): KvOps {
+  const ttlMs = TTL_SECONDS * 1000;
+  return {
+    set: async (key, value) => {
+      await client.set(prefix + key, value.buffer, 'PX', ttlMs);
+    },
+    get: async (key) => lengthOf(await client.getBuffer(prefix + key)),
+    renew: async (key) => lengthOf(await client.getexBuffer(prefix + key, 'PX', ttlMs)),
+    delete: async (key) => {
+      await client.del(prefix + key);
+    },
+    exists: async (key) => (await client.exists(prefix + key)) === 1,
+  };
+}
+
+function keyvOps(keyv: Keyv<string>): KvOps {
+  return {
+    set: async (key, value) => {
+      await keyv.set(key, value.text, TTL_SECONDS * 1000);
+    },
+    get: async (key) => lengthOf(await keyv.get(key)),
+    renew: undefined,
+    delete: async (key) => {
+      await keyv.delete(key);
+    },
+    exists: (key) => keyv.has(key),
+    close: () => keyv.disconnect(),
+  };
+}

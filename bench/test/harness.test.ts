@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { percentile, timeLoop } from '../src/harness.js';
+import { type KvOps, type KvSubject, lengthOf, runKvSuite } from '../src/kv.js';
+import { Recorder } from '../src/results.js';
+
+const plan = { sizes: [100], inFlight: [1, 4], ops: 50, warmup: 5 };
+
+/** A correct subject over a Map, with one operation optionally replaced by a broken one. */
+function mapSubject(name: string, broken: Partial<KvOps> = {}): KvSubject {
+  return {
+    name,
+    ours: false,
+    versions: {},
+    open: async () => {
+      const map = new Map<string, string>();
+      return {
+        set: async (key, value) => {
+          map.set(key, value.text);
+        },
+        get: async (key) => lengthOf(map.get(key)),
+        renew: undefined,
+        delete: async (key) => {
+          map.delete(key);
+        },
+        exists: async (key) => map.has(key),
+        ...broken,
+      };
+    },
+  };
+}
+
+function quietRecorder(): Recorder {
+  return new Recorder(() => {});
+}
+
+describe('runKvSuite()', () => {
+  it('records every workload of a correct subject as ok, renew as n/a', async () => {
+    const recorder = quietRecorder();
+    await runKvSuite(recorder, 't', [mapSubject('good')], plan);
+    const statuses = recorder.rows.map((r) => `${r.workload}:${r.status}`);
+    expect(statuses).toEqual([
+      ...['set:ok', 'overwrite:ok', 'get:ok', 'get+renew:n/a', 'exists:ok', 'delete:ok'],
+      ...['set:ok', 'overwrite:ok', 'get:ok', 'get+renew:n/a', 'exists:ok', 'delete:ok'],
+    ]);
+    expect(recorder.failures).toHaveLength(0);
+  });
+
+  it('fails the row of a read that returns the wrong length, and skips the rest of its group', async () => {
+    const recorder = quietRecorder();
+    await runKvSuite(
+      recorder,
+      't',
+      [mapSubject('short', { get: async () => 99 }), mapSubject('good')],
+      plan,
+    );
+    const short = recorder.rows.filter((r) => r.subject === 'short' && r.inFlight === 1);
+    expect(short.map((r) => r.status)).toEqual([
+      'ok',
+      'ok',
+      'failed',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
+    expect(short[2]?.note).toMatch(/verification: .*expected 100 bytes, got 99/);
+    expect(recorder.failures).toHaveLength(2); // one per concurrency level
+    expect(
+      recorder.rows.filter((r) => r.subject === 'good').every((r) => r.status !== 'failed'),
+    ).toBe(true);
+  });
+
+  it('fails a delete that leaves the key readable', async () => {
+    const recorder = quietRecorder();
+    await runKvSuite(recorder, 't', [mapSubject('sticky', { delete: async () => {} })], plan);
+    const deletes = recorder.rows.filter((r) => r.workload === 'delete');
+    expect(deletes.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(deletes[0]?.note).toMatch(/still readable/);
+  });
+
+  it('fails the row of a backend that rejects', async () => {
+    const recorder = quietRecorder();
+    const down = async (): Promise<never> => {
+      throw new Error('connection refused');
+    };
+    await runKvSuite(recorder, 't', [mapSubject('down', { exists: down })], plan);
+    const exists = recorder.rows.filter((r) => r.workload === 'exists');
+    expect(exists.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(exists[0]?.note).toMatch(/backend error: .*connection refused/);
+  });
+});
+
+describe('timeLoop()', () => {
+  it('runs the warm-up indices untimed, then every timed index once', async () => {
+    const seen: number[] = [];
+    const timing = await timeLoop({ ops: 10, warmup: 3, inFlight: 4 }, async (i) => {
+      seen.push(i);
+    });
+    expect(seen.slice(0, 3)).toEqual([10, 11, 12]);
+    expect(seen.slice(3).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(timing.ops).toBe(10);
+  });
+
+  it('keeps at most inFlight operations outstanding', async () => {
+    let outstanding = 0;
+    let most = 0;
+    await timeLoop({ ops: 40, warmup: 0, inFlight: 8 }, async () => {
+      outstanding++;
+      most = Math.max(most, outstanding);
+      await new Promise((resolve) => setImmediate(resolve));
+      outstanding--;
+    });
+    expect(most).toBe(8);
+  });
+});
+
+describe('percentile()', () => {
+  it('picks by nearest rank', () => {
+    const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).toBe(50);
+    expect(percentile(sorted, 0.99)).toBe(99);
+    expect(percentile(Float64Array.of(7), 0.99)).toBe(7);
+  });
+});
