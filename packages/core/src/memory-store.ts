@@ -90,8 +90,10 @@ class MemoryState {
     if (this.recency === undefined) return;
     if (previous !== undefined) this.recency.delete(previous);
     this.recency.add(entry);
-    for (const oldest of this.recency) {
-      if (this.recency.size <= this.maxEntries) break;
+    // Checked first: an iterator over a Set with many deleted slots is slow to start.
+    while (this.recency.size > this.maxEntries) {
+      const oldest = this.recency.values().next().value;
+      if (oldest === undefined) break;
       this.remove(oldest);
     }
   }

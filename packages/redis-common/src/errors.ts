@@ -55,3 +55,65 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<
   promise.catch(() => {});
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+interface Pending {
+  readonly deadline: number;
+  readonly reject: (error: StoreError) => void;
+}
+
+/**
+ * Bounds every command of a store tree by one timeout with a single timer, not one per
+ * command: a command costs a Set entry, and the timer fires only at the earliest deadline.
+ * Commands share one timeout, so insertion order is deadline order.
+ */
+export class CommandTimer {
+  readonly #timeoutMs: number;
+  readonly #pending = new Set<Pending>();
+  #timer: NodeJS.Timeout | undefined;
+
+  /** A timer for commands that must settle within `timeoutMs` (`Infinity`: no bound). */
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** `promise`, or a `STORE_CONNECTION` rejection once it has not settled within the timeout. */
+  bound<T>(promise: Promise<T>): Promise<T> {
+    if (this.#timeoutMs === Number.POSITIVE_INFINITY) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = { deadline: performance.now() + this.#timeoutMs, reject };
+      this.#pending.add(pending);
+      this.#arm(this.#timeoutMs);
+      promise.then(
+        (value) => {
+          this.#pending.delete(pending);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#pending.delete(pending);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => this.#expire(), delayMs);
+    this.#timer.unref(); // pending commands keep the process alive through their socket
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const pending of this.#pending) {
+      if (pending.deadline > now) {
+        this.#arm(pending.deadline - now);
+        return;
+      }
+      this.#pending.delete(pending);
+      pending.reject(
+        new StoreError('STORE_CONNECTION', `no reply from the server in ${this.#timeoutMs} ms`),
+      );
+    }
+  }
+}

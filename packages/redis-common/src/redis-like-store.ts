@@ -8,9 +8,9 @@ import {
   StoreError,
 } from '@stores/core';
 import type { ClientFactory, CommandArgument, RedisLikeClient } from './client.js';
-import { isReplyError, toStoreError, withTimeout } from './errors.js';
+import { CommandTimer, isReplyError, toStoreError, withTimeout } from './errors.js';
 import { hashSlot } from './hash-slot.js';
-import { childPrefix, entryKey, matchPattern, rootPrefix } from './key-layout.js';
+import { childPrefix, entryKey, matchPattern, rootPrefix, SEGMENT_END } from './key-layout.js';
 
 /** Options shared by `RedisStore` and `ValkeyStore`; give at most one of url/cluster/client. */
 export interface RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, ClusterOptions> {
@@ -37,6 +37,7 @@ interface Shared {
   readonly client: RedisLikeClient;
   readonly owned: boolean;
   readonly timeoutMs: number;
+  readonly timer: CommandTimer;
 }
 
 const NAMESPACE_INIT: unique symbol = Symbol('@stores/redis-common.namespace');
@@ -66,8 +67,8 @@ const RENEW_SHA = createHash('sha1').update(RENEW_SCRIPT).digest('hex');
 const DEFAULT_NAMESPACE = 'STORES';
 const DEFAULT_TIMEOUT_MS = 5000;
 // SCAN visits about this many keys per call; UNLINK takes at most this many keys per call.
-const SCAN_COUNT = 1000;
-const UNLINK_BATCH = 500;
+const SCAN_COUNT = 4000;
+const UNLINK_BATCH = 1000;
 
 /**
  * The Redis/Valkey store behind `RedisStore` and `ValkeyStore`: raw bytes, ms expiry,
@@ -83,6 +84,9 @@ export abstract class RedisLikeStore<
   readonly capabilities: StoreCapabilities = CAPABILITIES;
   readonly #shared: Shared;
   readonly #prefix: Buffer;
+  // The prefix as text when it is valid UTF-8 (root stores): ioredis sends string keys much
+  // faster than Buffer keys. Child prefixes hold the 0xFF separator, so they stay bytes.
+  readonly #textPrefix: string | undefined;
 
   /** Validates `options` and creates or borrows the client; `factory` creates owned clients. */
   constructor(
@@ -101,13 +105,15 @@ export abstract class RedisLikeStore<
     if (NAMESPACE_INIT in options) {
       this.#shared = options[NAMESPACE_INIT].shared;
       this.#prefix = options[NAMESPACE_INIT].prefix;
+      this.#textPrefix = textOf(this.#prefix);
       return;
     }
     const namespace = namespaceOption(options.namespace);
     const hashTag = hashTagOption(options.hashTag, namespace);
     const timeoutMs = timeoutOption(options.commandTimeoutMs);
     this.#prefix = rootPrefix(namespace, hashTag);
-    this.#shared = { ...connect(options, factory), timeoutMs };
+    this.#textPrefix = textOf(this.#prefix);
+    this.#shared = { ...connect(options, factory), timeoutMs, timer: new CommandTimer(timeoutMs) };
   }
 
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
@@ -179,30 +185,24 @@ export abstract class RedisLikeStore<
     }
   }
 
-  #key(key: string): Buffer {
-    return entryKey(this.#prefix, key);
+  #key(key: string): Buffer | string {
+    return this.#textPrefix === undefined ? entryKey(this.#prefix, key) : this.#textPrefix + key;
   }
 
   /** Sends a command with the store's timeout; failures stay the client's raw errors. */
   #send(target: RedisLikeClient, command: string, args: CommandArgument[]): Promise<unknown> {
-    return withTimeout(target.callBuffer(command, ...args), this.#shared.timeoutMs);
+    return this.#shared.timer.bound(target.callBuffer(command, ...args));
   }
 
   /** Sends a command; failures reject as `StoreError`s. */
-  async #call(
-    target: RedisLikeClient,
-    command: string,
-    ...args: CommandArgument[]
-  ): Promise<unknown> {
-    try {
-      return await this.#send(target, command, args);
-    } catch (error) {
+  #call(target: RedisLikeClient, command: string, ...args: CommandArgument[]): Promise<unknown> {
+    return this.#send(target, command, args).catch((error: unknown) => {
       throw toStoreError(error);
-    }
+    });
   }
 
   /** The renew script by its SHA; on NOSCRIPT (a restarted server) by its text, which caches it. */
-  async #renewingGet(key: Buffer, renewMs: number): Promise<unknown> {
+  async #renewingGet(key: Buffer | string, renewMs: number): Promise<unknown> {
     const { client } = this.#shared;
     try {
       return await this.#send(client, 'EVALSHA', [RENEW_SHA, 1, key, renewMs]);
@@ -235,6 +235,11 @@ export abstract class RedisLikeStore<
     } while (cursor !== '0');
     await unlinking;
   }
+}
+
+/** `prefix` as a string if it is valid UTF-8 (so the string encodes back to the same bytes). */
+function textOf(prefix: Buffer): string | undefined {
+  return prefix.includes(SEGMENT_END) ? undefined : prefix.toString('utf8');
 }
 
 function namespaceOption(namespace: unknown): string | null {

@@ -1,6 +1,6 @@
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
-import { toStoreError, withTimeout } from '../src/errors.js';
+import { CommandTimer, toStoreError, withTimeout } from '../src/errors.js';
 
 function replyError(message: string): Error {
   const error = new Error(message);
@@ -36,5 +36,42 @@ describe('withTimeout()', () => {
 
   it('passes a settled result through', async () => {
     await expect(withTimeout(Promise.resolve(7), 1000)).resolves.toBe(7);
+  });
+});
+
+describe('CommandTimer', () => {
+  it('rejects each command that has not settled within its own timeout, and only those', async () => {
+    const timer = new CommandTimer(40);
+    const started = performance.now();
+    const outcome = (promise: Promise<unknown>): Promise<[string, number]> =>
+      timer.bound(promise).then(
+        () => ['ok', performance.now() - started],
+        (error: unknown) => [
+          StoreError.is(error) ? error.code : 'other',
+          performance.now() - started,
+        ],
+      );
+    const hung = outcome(new Promise(() => {}));
+    const late = outcome(new Promise((resolve) => setTimeout(resolve, 200)));
+    const soon = outcome(new Promise((resolve) => setTimeout(resolve, 5)));
+    const failing = outcome(Promise.reject(new Error('boom')));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Bound 20 ms after the others: its own deadline applies, not the first command's.
+    const boundLaterAt = performance.now() - started;
+    const hungLater = outcome(new Promise(() => {}));
+    expect((await soon)[0]).toBe('ok');
+    expect((await failing)[0]).toBe('other');
+    expect((await late)[0]).toBe('STORE_CONNECTION');
+    const [hungCode, hungAt] = await hung;
+    const [laterCode, laterAt] = await hungLater;
+    expect([hungCode, laterCode]).toEqual(['STORE_CONNECTION', 'STORE_CONNECTION']);
+    // Lower bounds only (a timer may fire late on a busy machine, never early).
+    expect(hungAt).toBeGreaterThanOrEqual(39);
+    expect(laterAt).toBeGreaterThanOrEqual(boundLaterAt + 39);
+  });
+
+  it('passes promises through untouched without a bound', async () => {
+    const promise = Promise.resolve(1);
+    expect(new CommandTimer(Number.POSITIVE_INFINITY).bound(promise)).toBe(promise);
   });
 });
