@@ -66,20 +66,7 @@ export async function runMemorySuite(recorder: Recorder, plan: KvPlan): Promise<
       name: 'Keyv (Map)',
       ours: false,
       versions: versions('keyv'),
-      open: async () => {
-        const keyv = new Keyv<string>({ store: new Map() });
-        return {
-          set: async (key, value) => {
-            await keyv.set(key, value.text, TTL_SECONDS * 1000);
-          },
-          get: async (key) => lengthOf(await keyv.get(key)),
-          renew: undefined,
-          delete: async (key) => {
-            await keyv.delete(key);
-          },
-          exists: (key) => keyv.has(key),
-        };
-      },
+      open: async () => keyvOps(new Keyv<string>({ store: new Map() })),
     },
     {
       name: 'unstorage (memory)',
@@ -139,5 +126,21 @@ function mapOps(map: Map<string, Uint8Array>, copies: boolean): KvOps {
       map.delete(key);
     },
     exists: async (key) => map.has(key),
+  };
+}
+
+/** A Keyv instance as a benchmark subject (any store adapter). */
+export function keyvOps(keyv: Keyv<string>): KvOps {
+  return {
+    set: async (key, value) => {
+      await keyv.set(key, value.text, TTL_SECONDS * 1000);
+    },
+    get: async (key) => lengthOf(await keyv.get(key)),
+    renew: undefined,
+    delete: async (key) => {
+      await keyv.delete(key);
+    },
+    exists: (key) => keyv.has(key),
+    close: () => keyv.disconnect(),
   };
 }

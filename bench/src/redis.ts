@@ -16,7 +16,7 @@ import {
   runKvSuite,
   TTL_SECONDS,
 } from './kv.js';
-import { storeOps } from './memory.js';
+import { keyvOps, storeOps } from './memory.js';
 import type { Recorder } from './results.js';
 import type { BenchServer } from './servers.js';
 
@@ -213,20 +213,5 @@ function rawOps(client: RawClient, prefix: string): KvOps {
       await client.del(prefix + key);
     },
     exists: async (key) => (await client.exists(prefix + key)) === 1,
-  };
-}
-
-function keyvOps(keyv: Keyv<string>): KvOps {
-  return {
-    set: async (key, value) => {
-      await keyv.set(key, value.text, TTL_SECONDS * 1000);
-    },
-    get: async (key) => lengthOf(await keyv.get(key)),
-    renew: undefined,
-    delete: async (key) => {
-      await keyv.delete(key);
-    },
-    exists: (key) => keyv.has(key),
-    close: () => keyv.disconnect(),
   };
 }
