@@ -1,5 +1,5 @@
 import type { Store } from '@stores/core';
-import { createCache } from 'cache-manager';
+import { type Cache, createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { createStorage } from 'unstorage';
 import memoryDriver from 'unstorage/drivers/memory';
@@ -88,20 +88,7 @@ export async function runMemorySuite(recorder: Recorder, plan: KvPlan): Promise<
       name: 'cache-manager (Keyv Map)',
       ours: false,
       versions: versions('cache-manager', 'keyv'),
-      open: async () => {
-        const cache = createCache({ stores: [new Keyv({ store: new Map() })] });
-        return {
-          set: async (key, value) => {
-            await cache.set(key, value.text, TTL_SECONDS * 1000);
-          },
-          get: async (key) => lengthOf(await cache.get<string>(key)),
-          renew: undefined,
-          delete: async (key) => {
-            await cache.del(key);
-          },
-          exists: async (key) => (await cache.get<string>(key)) !== undefined,
-        };
-      },
+      open: async () => cacheManagerOps(createCache({ stores: [new Keyv({ store: new Map() })] })),
     },
   ];
   await runKvSuite(recorder, 'memory', subjects, plan);
@@ -142,5 +129,24 @@ export function keyvOps(keyv: Keyv<string>): KvOps {
     },
     exists: (key) => keyv.has(key),
     close: () => keyv.disconnect(),
+  };
+}
+
+/** A cache-manager cache as a benchmark subject (any Keyv store behind it). */
+export function cacheManagerOps(cache: Cache): KvOps {
+  return {
+    set: async (key, value) => {
+      await cache.set(key, value.text, TTL_SECONDS * 1000);
+    },
+    get: async (key) => lengthOf(await cache.get<string>(key)),
+    renew: undefined,
+    delete: async (key) => {
+      await cache.del(key);
+    },
+    // cache-manager has no `has`; a read is its way to ask.
+    exists: async (key) => (await cache.get<string>(key)) !== undefined,
+    close: async () => {
+      await cache.disconnect();
+    },
   };
 }

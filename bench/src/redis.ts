@@ -16,7 +16,7 @@ import {
   runKvSuite,
   TTL_SECONDS,
 } from './kv.js';
-import { keyvOps, storeOps } from './memory.js';
+import { cacheManagerOps, keyvOps, storeOps } from './memory.js';
 import type { Recorder } from './results.js';
 import type { BenchServer } from './servers.js';
 
@@ -173,24 +173,7 @@ export async function runServerSuite(
       name: `cache-manager (${f.keyv.name})`,
       ours: false,
       versions: { ...versions('cache-manager'), ...f.keyv.versions },
-      open: async (scope) => {
-        const cache = createCache({ stores: [f.keyv.open(ns(scope))] });
-        return {
-          set: async (key, value) => {
-            await cache.set(key, value.text, TTL_SECONDS * 1000);
-          },
-          get: async (key) => lengthOf(await cache.get<string>(key)),
-          renew: undefined,
-          delete: async (key) => {
-            await cache.del(key);
-          },
-          // cache-manager has no `has`; a read is its way to ask.
-          exists: async (key) => (await cache.get<string>(key)) !== undefined,
-          close: async () => {
-            await cache.disconnect();
-          },
-        };
-      },
+      open: async (scope) => cacheManagerOps(createCache({ stores: [f.keyv.open(ns(scope))] })),
     },
   ];
   try {
