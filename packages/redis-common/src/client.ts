@@ -13,8 +13,29 @@ export interface RedisLikeClient {
     keyPrefix?: string | undefined;
     redisOptions?: { keyPrefix?: string | undefined } | undefined;
   };
-  /** Sends one command and resolves with its reply, bulk strings as Buffers. */
-  callBuffer(...args: [command: string, ...args: CommandArgument[]]): Promise<unknown>;
+  // Named command methods, not `callBuffer`: ioredis 6 breaks `callBuffer` under
+  // `enableAutoPipelining` (an uncaught TypeError). Bulk replies come back as Buffers.
+  // Parameters are `never[]` so the libraries' overloaded signatures fit; the store passes
+  // `CommandArgument`s.
+  /** `SET key value [PX ms]`. */
+  set(...args: never[]): Promise<unknown>;
+  /** `GET key`, the value as a Buffer. */
+  getBuffer(...args: never[]): Promise<unknown>;
+  /** `UNLINK key [key ...]`. */
+  unlink(...args: never[]): Promise<unknown>;
+  /** `EXISTS key`. */
+  exists(...args: never[]): Promise<unknown>;
+  /** `PTTL key`. */
+  pttl(...args: never[]): Promise<unknown>;
+  /** `PING`. */
+  ping(...args: never[]): Promise<unknown>;
+  // Optional only in type: iovalkey 0.4 has both at run time but not in its declarations.
+  /** `EVALSHA sha numkeys key... arg...`, bulk replies as Buffers. */
+  evalshaBuffer?(...args: never[]): Promise<unknown>;
+  /** `EVAL script numkeys key... arg...`, bulk replies as Buffers. */
+  evalBuffer?(...args: never[]): Promise<unknown>;
+  /** `SCAN cursor [MATCH pattern] [COUNT n]`, keys as Buffers. */
+  scanBuffer(...args: never[]): Promise<unknown>;
   /** Closes the connection after pending replies. */
   quit(): Promise<unknown>;
   /** Closes the connection at once. */

@@ -32,6 +32,18 @@ export interface RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, Clust
   commandTimeoutMs?: number;
 }
 
+/** The client methods the store sends commands through. */
+type Command =
+  | 'set'
+  | 'getBuffer'
+  | 'unlink'
+  | 'exists'
+  | 'pttl'
+  | 'ping'
+  | 'evalshaBuffer'
+  | 'evalBuffer'
+  | 'scanBuffer';
+
 /** What a root store and its namespaces share. */
 interface Shared {
   readonly client: RedisLikeClient;
@@ -120,13 +132,13 @@ export abstract class RedisLikeStore<
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const args: CommandArgument[] = [this.#key(key), bytes];
     if (ttlMs !== undefined) args.push('PX', ttlMs);
-    await this.#call(this.#shared.client, 'SET', ...args);
+    await this.#call(this.#shared.client, 'set', ...args);
   }
 
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
     const reply =
       renewMs === undefined
-        ? await this.#call(this.#shared.client, 'GET', this.#key(key))
+        ? await this.#call(this.#shared.client, 'getBuffer', this.#key(key))
         : await this.#renewingGet(this.#key(key), renewMs);
     if (reply === null || reply === undefined) return null;
     if (reply instanceof Uint8Array) return replyBytes(reply);
@@ -134,15 +146,15 @@ export abstract class RedisLikeStore<
   }
 
   protected async doDelete(key: string): Promise<void> {
-    await this.#call(this.#shared.client, 'UNLINK', this.#key(key));
+    await this.#call(this.#shared.client, 'unlink', this.#key(key));
   }
 
   protected async doExists(key: string): Promise<boolean> {
-    return Number(await this.#call(this.#shared.client, 'EXISTS', this.#key(key))) === 1;
+    return Number(await this.#call(this.#shared.client, 'exists', this.#key(key))) === 1;
   }
 
   protected async doExpiresIn(key: string): Promise<number | null> {
-    const ms = Number(await this.#call(this.#shared.client, 'PTTL', this.#key(key)));
+    const ms = Number(await this.#call(this.#shared.client, 'pttl', this.#key(key)));
     if (ms === -2) return null;
     if (ms === -1) return Number.POSITIVE_INFINITY;
     return Math.max(ms, 1); // 0 in the key's last millisecond, while it is still readable
@@ -159,7 +171,7 @@ export abstract class RedisLikeStore<
     const pattern = matchPattern(this.#prefix);
     if (!client.isCluster) return this.#deleteMatching(client, pattern);
     // A fresh cluster client knows its nodes only once connected; any command waits for that.
-    await this.#call(client, 'PING');
+    await this.#call(client, 'ping');
     const masters = client.nodes?.('master') ?? [];
     if (masters.length === 0) {
       throw new StoreError('STORE_CONNECTION', 'the cluster client knows no master node');
@@ -189,12 +201,13 @@ export abstract class RedisLikeStore<
   }
 
   /** Sends a command with the store's timeout; failures stay the client's raw errors. */
-  #send(target: RedisLikeClient, command: string, args: CommandArgument[]): Promise<unknown> {
-    return this.#shared.timer.bound(target.callBuffer(command, ...args));
+  #send(target: RedisLikeClient, command: Command, args: CommandArgument[]): Promise<unknown> {
+    const send = target[command] as (...args: CommandArgument[]) => Promise<unknown>;
+    return this.#shared.timer.bound(send.apply(target, args));
   }
 
   /** Sends a command; failures reject as `StoreError`s. */
-  #call(target: RedisLikeClient, command: string, ...args: CommandArgument[]): Promise<unknown> {
+  #call(target: RedisLikeClient, command: Command, ...args: CommandArgument[]): Promise<unknown> {
     return this.#send(target, command, args).catch((error: unknown) => {
       throw toStoreError(error);
     });
@@ -204,11 +217,11 @@ export abstract class RedisLikeStore<
   async #renewingGet(key: Buffer | string, renewMs: number): Promise<unknown> {
     const { client } = this.#shared;
     try {
-      return await this.#send(client, 'EVALSHA', [RENEW_SHA, 1, key, renewMs]);
+      return await this.#send(client, 'evalshaBuffer', [RENEW_SHA, 1, key, renewMs]);
     } catch (error) {
       if (!(isReplyError(error) && error.message.startsWith('NOSCRIPT'))) throw toStoreError(error);
     }
-    return this.#call(client, 'EVAL', RENEW_SCRIPT, 1, key, renewMs);
+    return this.#call(client, 'evalBuffer', RENEW_SCRIPT, 1, key, renewMs);
   }
 
   /**
@@ -221,13 +234,21 @@ export abstract class RedisLikeStore<
     let cursor = '0';
     let unlinking: Promise<unknown> = Promise.resolve();
     do {
-      const reply = await this.#call(node, 'SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+      const reply = await this.#call(
+        node,
+        'scanBuffer',
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        SCAN_COUNT,
+      );
       const [next, keys] = scanReply(reply);
       cursor = next;
       await unlinking;
       unlinking = Promise.all(
         unlinkBatches(keys, client.isCluster).map((batch) =>
-          this.#call(client, 'UNLINK', ...batch),
+          this.#call(client, 'unlink', ...batch),
         ),
       );
       unlinking.catch(() => {}); // awaited on the next turn; no unhandled rejection meanwhile
@@ -325,7 +346,7 @@ function connect<Client extends RedisLikeClient, ClientOptions, ClusterNode, Clu
 
 function assertClient(client: unknown): asserts client is RedisLikeClient {
   const candidate = client as Partial<RedisLikeClient> | null;
-  if (typeof candidate?.callBuffer !== 'function' || typeof candidate.quit !== 'function') {
+  if (typeof candidate?.getBuffer !== 'function' || typeof candidate.quit !== 'function') {
     throw new StoreError(
       'STORE_INVALID_ARGUMENT',
       `client must be an ioredis/iovalkey Redis or Cluster client, got ${describe(client)}`,
