@@ -1,13 +1,30 @@
-import { durationToMs, msToSeconds } from './duration.js';
+import { assertIncrement } from './counter.js';
+import { describe, durationToMs, msToSeconds } from './duration.js';
 import { StoreError } from './errors.js';
-import type { GetOptions, SetOptions, Store, StoreCapabilities } from './types.js';
-import { assertKey, assertNamespace, optionsObject, toBytes } from './validate.js';
+import type {
+  GetOptions,
+  IncrementOptions,
+  KeysOptions,
+  SetOptions,
+  Store,
+  StoreCapabilities,
+  TouchOptions,
+} from './types.js';
+import { assertKey, assertNamespace, readOptions, toBytes } from './validate.js';
+
+const SET_OPTIONS = ['expiresIn'] as const;
+const GET_OPTIONS = ['renewFor'] as const;
+const INCREMENT_OPTIONS = ['by', 'expiresIn'] as const;
+const TOUCH_OPTIONS = ['expiresIn'] as const;
+const KEYS_OPTIONS = ['prefix'] as const;
 
 /**
  * The base of every first-party backend. Public methods validate and normalise their
  * arguments, guard against use after `close()`, then call a small protected hook; a backend
  * implements only the hooks, which always receive valid arguments:
  * keys are well-formed strings, values are private byte copies, durations are whole ms.
+ * Whatever a hook throws or rejects with reaches the caller as a `StoreError` (a foreign error
+ * becomes `STORE_IO` with the original as `cause`).
  */
 export abstract class BaseStore implements Store {
   /** What this store can do; frozen by each backend. */
@@ -29,34 +46,30 @@ export abstract class BaseStore implements Store {
 
   // The public methods are not `async`: they validate synchronously and hand back the hook's own
   // promise, so a call costs one promise, not two; `settle` turns a validation throw into a
-  // rejection, so every method still only ever rejects.
+  // rejection and a foreign error into a StoreError, so every method only ever rejects with one.
 
   /** Stores a private copy of `value` under `key`, replacing any previous entry. */
   set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void> {
-    return settle(() => {
+    return settle('set', () => {
       this.#assertReady(key);
       const bytes = toBytes(value);
-      const expiresIn =
-        options === undefined ? undefined : optionsObject<SetOptions>(options, 'set').expiresIn;
-      const ttlMs = expiresIn === undefined ? undefined : durationToMs(expiresIn, 'expiresIn');
-      return this.doSet(key, bytes, ttlMs);
+      return this.doSet(key, bytes, expiryMs(options, 'set()'));
     });
   }
 
   /** The stored bytes or `null`; `renewFor` resets an existing expiry atomically with the read. */
   get(key: string, options?: GetOptions): Promise<Uint8Array | null> {
-    return settle(() => {
+    return settle('get', () => {
       this.#assertReady(key);
-      const renewFor =
-        options === undefined ? undefined : optionsObject<GetOptions>(options, 'get').renewFor;
+      const { renewFor } = readOptions<GetOptions>(options, 'get()', GET_OPTIONS);
       const renewMs = renewFor === undefined ? undefined : durationToMs(renewFor, 'renewFor');
       return this.doGet(key, renewMs);
     });
   }
 
-  /** Removes the entry; a missing key is a no-op. */
-  delete(key: string): Promise<void> {
-    return settle(() => {
+  /** Removes the entry; resolves `true` if an unexpired entry was removed. */
+  delete(key: string): Promise<boolean> {
+    return settle('delete', () => {
       this.#assertReady(key);
       return this.doDelete(key);
     });
@@ -64,7 +77,7 @@ export abstract class BaseStore implements Store {
 
   /** Removes every entry of this namespace and of the namespaces below it, and nothing else. */
   deleteAll(): Promise<void> {
-    return settle(() => {
+    return settle('deleteAll', () => {
       this.assertOpen();
       return this.doDeleteAll();
     });
@@ -72,7 +85,7 @@ export abstract class BaseStore implements Store {
 
   /** True if `key` holds an entry whose expiry has not come. */
   exists(key: string): Promise<boolean> {
-    return settle(() => {
+    return settle('exists', () => {
       this.#assertReady(key);
       return this.doExists(key);
     });
@@ -80,10 +93,73 @@ export abstract class BaseStore implements Store {
 
   /** Remaining seconds (1 ms resolution), `Infinity` without expiry, `null` if missing or expired. */
   expiresIn(key: string): Promise<number | null> {
-    return settle(() => {
+    return settle('expiresIn', () => {
       this.#assertReady(key);
       return this.doExpiresIn(key).then((ms) => (ms === null ? null : msToSeconds(ms)));
     });
+  }
+
+  /** Writes a private copy of `value` only if `key` holds no unexpired entry; resolves whether it did. */
+  setIfAbsent(key: string, value: Uint8Array | string, options?: SetOptions): Promise<boolean> {
+    return settle('setIfAbsent', () => {
+      this.#assertReady(key);
+      const bytes = toBytes(value);
+      return this.doSetIfAbsent(key, bytes, expiryMs(options, 'setIfAbsent()'));
+    });
+  }
+
+  /** Atomically adds `by` (default 1) to the entry's integer; `expiresIn` only on creation. */
+  increment(key: string, options?: IncrementOptions): Promise<number> {
+    return settle('increment', () => {
+      this.#assertReady(key);
+      const { by = 1, expiresIn } = readOptions<IncrementOptions>(
+        options,
+        'increment()',
+        INCREMENT_OPTIONS,
+      );
+      assertIncrement(by);
+      const ttlMs = expiresIn === undefined ? undefined : durationToMs(expiresIn, 'expiresIn');
+      return this.doIncrement(key, by, ttlMs);
+    });
+  }
+
+  /** Sets an unexpired entry's expiry to `expiresIn` from now; resolves whether it existed. */
+  touch(key: string, options: TouchOptions): Promise<boolean> {
+    return settle('touch', () => {
+      this.#assertReady(key);
+      if (options === undefined) {
+        throw new StoreError('STORE_INVALID_ARGUMENT', 'touch() needs { expiresIn }');
+      }
+      const { expiresIn } = readOptions<TouchOptions>(options, 'touch()', TOUCH_OPTIONS);
+      return this.doTouch(key, durationToMs(expiresIn, 'expiresIn'));
+    });
+  }
+
+  /**
+   * Streams the keys of this namespace's own unexpired entries (not child namespaces'), those
+   * starting with `prefix` only if given. Breaking out of the loop releases what it holds.
+   */
+  keys(options?: KeysOptions): AsyncIterableIterator<string> {
+    return this.#keys(options);
+  }
+
+  async *#keys(options: KeysOptions | undefined): AsyncGenerator<string, void, undefined> {
+    this.assertOpen();
+    const { prefix } = readOptions<KeysOptions>(options, 'keys()', KEYS_OPTIONS);
+    if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.isWellFormed())) {
+      throw new StoreError(
+        'STORE_INVALID_ARGUMENT',
+        `keys() option 'prefix' must be a well-formed string, got ${describe(prefix)}`,
+      );
+    }
+    try {
+      for await (const key of this.doKeys(prefix)) {
+        this.assertOpen();
+        yield key;
+      }
+    } catch (error) {
+      throw toStoreError('keys', error);
+    }
   }
 
   /** A child store in namespace `name` below this one; it shares this store's resources. */
@@ -99,7 +175,10 @@ export abstract class BaseStore implements Store {
 
   /** Releases what this store owns (a root store only; children own nothing). Idempotent. */
   close(): Promise<void> {
-    this.#closed ??= this.#parent === undefined ? this.releaseResources() : Promise.resolve();
+    this.#closed ??=
+      this.#parent === undefined
+        ? settle('close', () => this.releaseResources())
+        : Promise.resolve();
     return this.#closed;
   }
 
@@ -108,7 +187,10 @@ export abstract class BaseStore implements Store {
     return this.close();
   }
 
-  /** Throws `STORE_CLOSED` if this store or one it descends from was closed. */
+  /**
+   * Throws `STORE_CLOSED` if this store or one it descends from was closed; call it first in
+   * any public method a backend adds beyond the contract.
+   */
   protected assertOpen(): void {
     if (this.closed) throw new StoreError('STORE_CLOSED', 'the store is closed');
   }
@@ -126,14 +208,34 @@ export abstract class BaseStore implements Store {
   ): Promise<void>;
   /** Reads a fresh copy; with `renewMs`, resets an existing expiry atomically with the read. */
   protected abstract doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null>;
-  /** Removes one entry; a no-op if it is missing. */
-  protected abstract doDelete(key: string): Promise<void>;
+  /** Removes one entry; `true` if an unexpired entry was removed. */
+  protected abstract doDelete(key: string): Promise<boolean>;
   /** Removes this namespace's entries and every child namespace's, nothing else. */
   protected abstract doDeleteAll(): Promise<void>;
   /** True if the entry exists and has not expired. */
   protected abstract doExists(key: string): Promise<boolean>;
   /** Remaining whole ms (>= 1), `Infinity` without expiry, `null` if missing or expired. */
   protected abstract doExpiresIn(key: string): Promise<number | null>;
+  /** Atomically writes `value` only if no unexpired entry holds `key`; `true` if it wrote. */
+  protected abstract doSetIfAbsent(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number | undefined,
+  ): Promise<boolean>;
+  /**
+   * Atomically adds `by` (a safe integer) to the entry's counter (see `parseCounter`,
+   * `addToCounter`, `formatCounter`); a missing or expired entry is 0 and is created with
+   * `ttlMs`, an existing one keeps its expiry. Leaves the entry unchanged when it throws.
+   */
+  protected abstract doIncrement(
+    key: string,
+    by: number,
+    ttlMs: number | undefined,
+  ): Promise<number>;
+  /** Sets an unexpired entry's expiry to `ttlMs` from now without rewriting its value. */
+  protected abstract doTouch(key: string, ttlMs: number): Promise<boolean>;
+  /** Streams this namespace's own unexpired keys starting with `prefix` (any if undefined). */
+  protected abstract doKeys(prefix: string | undefined): AsyncIterable<string>;
   /** A store of the same backend sharing this one's resources, scoped to child namespace `name`. */
   protected abstract createNamespace(name: string): BaseStore;
   /** Releases the resources a root store owns; called once, on the first `close()`. */
@@ -142,11 +244,28 @@ export abstract class BaseStore implements Store {
   }
 }
 
-/** Runs `call`, turning a synchronous throw into a rejected promise. */
-function settle<T>(call: () => Promise<T>): Promise<T> {
+function expiryMs(options: SetOptions | undefined, where: string): number | undefined {
+  const { expiresIn } = readOptions<SetOptions>(options, where, SET_OPTIONS);
+  return expiresIn === undefined ? undefined : durationToMs(expiresIn, 'expiresIn');
+}
+
+/** A `StoreError` as it is; anything else wrapped as `STORE_IO` with the original as `cause`. */
+function toStoreError(method: string, error: unknown): StoreError {
+  if (StoreError.is(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreError('STORE_IO', `${method}() failed: ${message}`, { cause: error });
+}
+
+/**
+ * Runs `call`, turning a synchronous throw into a rejected promise and any rejection that is not
+ * a `StoreError` into one, so a hook's own `RangeError` or client error never escapes raw.
+ */
+function settle<T>(method: string, call: () => Promise<T>): Promise<T> {
   try {
-    return call();
+    return call().catch((error: unknown) => {
+      throw toStoreError(method, error);
+    });
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toStoreError(method, error));
   }
 }

@@ -1,4 +1,5 @@
 export { BaseStore } from './base-store.js';
+export { addToCounter, assertIncrement, formatCounter, parseCounter } from './counter.js';
 export { describe, durationToMs, MAX_DURATION_MS, msToSeconds } from './duration.js';
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from './errors.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
@@ -12,8 +13,18 @@ export type {
   Duration,
   ExpirySweepingStore,
   GetOptions,
+  IncrementOptions,
+  KeysOptions,
   SetOptions,
   Store,
   StoreCapabilities,
+  TouchOptions,
 } from './types.js';
-export { assertKey, assertNamespace, copyBytes, toBytes } from './validate.js';
+export {
+  assertKey,
+  assertNamespace,
+  copyBytes,
+  isUint8Array,
+  readOptions,
+  toBytes,
+} from './validate.js';

@@ -1,7 +1,8 @@
 import { BaseStore } from './base-store.js';
+import { addToCounter, formatCounter, parseCounter } from './counter.js';
 import { StoreError } from './errors.js';
 import type { StoreCapabilities } from './types.js';
-import { copyBytes } from './validate.js';
+import { readOptions } from './validate.js';
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -15,18 +16,30 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  readonly value: Uint8Array;
+  value: Uint8Array;
   /** ms since the epoch; `Infinity` when the entry never expires. */
   expiresAt: number;
   readonly key: string;
   readonly space: Space;
 }
 
-/** The entries of one namespace, keyed by the caller's key as is (no prefix to build). */
+/**
+ * The entries of one namespace, keyed by the caller's key as is (no prefix to build), and its
+ * child namespaces by name. A space that holds nothing is detached from its parent, so memory
+ * and `deleteAll` follow the live entries, not every namespace ever named.
+ */
 class Space {
   readonly entries = new Map<string, Entry>();
+  readonly children = new Map<string, Space>();
+  /** False once pruned from the tree; a store holding it looks its namespace up again. */
+  attached = true;
   /** Where the amortised sweep of this namespace goes on from. */
   sweep: Iterator<Entry> | undefined;
+
+  constructor(
+    readonly parent: Space | undefined,
+    readonly name: string,
+  ) {}
 }
 
 // Expired entries are swept a few per write, so no timer per key and no pause for a full scan.
@@ -34,15 +47,15 @@ const SWEEP_PER_WRITE = 4;
 
 /** The state a root store and all its namespaces share. */
 class MemoryState {
-  /** Every namespace by its path encoding (see `segment`); the root's is the empty string. */
-  readonly spaces = new Map<string, Space>();
+  readonly root = new Space(undefined, '');
   /** Bounded stores only: every entry, least recently used first (a Set keeps insertion order). */
   readonly recency: Set<Entry> | undefined;
   readonly maxEntries: number;
   readonly now: () => number;
 
   constructor(options: MemoryStoreOptions) {
-    const { maxEntries = Number.POSITIVE_INFINITY, now = Date.now } = options;
+    const { maxEntries = Number.POSITIVE_INFINITY, now = Date.now } =
+      readOptions<MemoryStoreOptions>(options, 'new MemoryStore()', ['maxEntries', 'now']);
     if (
       maxEntries !== Number.POSITIVE_INFINITY &&
       !(Number.isSafeInteger(maxEntries) && maxEntries > 0)
@@ -57,25 +70,39 @@ class MemoryState {
     this.now = now;
   }
 
-  space(path: string): Space {
-    let space = this.spaces.get(path);
-    if (space === undefined) {
-      space = new Space();
-      this.spaces.set(path, space);
+  /** The space at `path` below the root, or undefined if it holds nothing (without creating it). */
+  find(path: readonly string[]): Space | undefined {
+    let space: Space | undefined = this.root;
+    for (let i = 0; i < path.length && space !== undefined; i++) {
+      space = space.children.get(path[i] as string);
+    }
+    return space;
+  }
+
+  /** The space at `path`, created (with its ancestors) if missing. */
+  ensure(path: readonly string[]): Space {
+    let space = this.root;
+    for (const name of path) {
+      let child = space.children.get(name);
+      if (child === undefined) {
+        child = new Space(space, name);
+        space.children.set(name, child);
+      }
+      space = child;
     }
     return space;
   }
 
   /** The live entry under `key`, dropping it if its time has come (`now >= expiresAt`). */
-  live(space: Space, key: string, now: number): Entry | undefined {
-    const entry = space.entries.get(key);
+  live(space: Space | undefined, key: string, now: number): Entry | undefined {
+    const entry = space?.entries.get(key);
     if (entry === undefined || now < entry.expiresAt) return entry;
     this.remove(entry);
     return undefined;
   }
 
   /** Marks `entry` most recently used; only bounded stores pay for the bookkeeping. */
-  touch(entry: Entry): void {
+  used(entry: Entry): void {
     if (this.recency === undefined) return;
     this.recency.delete(entry);
     this.recency.add(entry);
@@ -102,11 +129,22 @@ class MemoryState {
     const { space, key } = entry;
     if (space.entries.get(key) === entry) space.entries.delete(key);
     this.recency?.delete(entry);
+    this.prune(space);
   }
 
-  /** The namespaces at `path` and below it. */
-  *within(path: string): Iterable<Space> {
-    for (const [candidate, space] of this.spaces) if (candidate.startsWith(path)) yield space;
+  /** Detaches `space`, and then each ancestor, for as long as they hold nothing. */
+  prune(space: Space): void {
+    for (let s: Space = space; s.parent !== undefined; s = s.parent) {
+      if (s.entries.size > 0 || s.children.size > 0 || !s.attached) return;
+      s.attached = false;
+      s.parent.children.delete(s.name);
+    }
+  }
+
+  /** Every space in the subtree of `space`, itself first. */
+  *subtree(space: Space): Iterable<Space> {
+    yield space;
+    for (const child of space.children.values()) yield* this.subtree(child);
   }
 
   #sweepSome(space: Space, now: number): void {
@@ -117,19 +155,11 @@ class MemoryState {
         space.sweep = undefined;
         return;
       }
-      // Deleting the current entry while iterating a Map is safe and visits the rest.
+      // Deleting the current entry while iterating a Map is safe and visits the rest; the
+      // space itself is never emptied here, since the entry just written is in it.
       if (now >= next.value.expiresAt) this.remove(next.value);
     }
   }
-}
-
-/**
- * Encodes one namespace name so that the concatenation of a path's encodings is injective and
- * prefix-closed: `<length>:<name>`. A namespace's path starts with another's only if that one
- * is its ancestor (`1:a` is not a prefix of `2:ab`).
- */
-function segment(name: string): string {
-  return `${name.length}:${name}`;
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -144,22 +174,25 @@ export class MemoryStore extends BaseStore {
   /** Not persistent, not shared, sweeps expired entries on writes and on `deleteExpired()`. */
   readonly capabilities: StoreCapabilities = CAPABILITIES;
   #state: MemoryState;
-  #path = '';
-  #space: Space;
+  #path: readonly string[] = [];
+  // The namespace's space as last looked up; looked up again once it was pruned.
+  #cached: Space | undefined;
 
   /** Creates an empty root store. */
   constructor(options: MemoryStoreOptions = {}) {
     super();
     this.#state = new MemoryState(options);
-    this.#space = this.#state.space('');
+    this.#cached = this.#state.root; // never pruned
   }
 
   /** Removes the expired entries of this namespace and those below it; resolves to how many. */
   async deleteExpired(): Promise<number> {
     this.assertOpen();
+    const top = this.#find();
+    if (top === undefined) return 0;
     const now = this.#state.now();
     let removed = 0;
-    for (const space of this.#state.within(this.#path)) {
+    for (const space of [...this.#state.subtree(top)]) {
       for (const entry of space.entries.values()) {
         if (now >= entry.expiresAt) {
           this.#state.remove(entry);
@@ -173,55 +206,122 @@ export class MemoryStore extends BaseStore {
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
     const now = this.#state.now();
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
-    this.#state.write({ value, expiresAt, key, space: this.#space }, now);
+    this.#state.write({ value, expiresAt, key, space: this.#ensure() }, now);
   }
 
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
     const now = this.#state.now();
-    const entry = this.#state.live(this.#space, key, now);
+    const entry = this.#state.live(this.#find(), key, now);
     if (entry === undefined) return null;
     if (renewMs !== undefined && entry.expiresAt !== Number.POSITIVE_INFINITY) {
       entry.expiresAt = now + renewMs;
     }
-    this.#state.touch(entry);
-    return copyBytes(entry.value);
+    this.#state.used(entry);
+    // A fresh ArrayBuffer per read: nothing handed out shares memory with what is stored.
+    return entry.value.slice();
   }
 
-  protected async doDelete(key: string): Promise<void> {
-    const entry = this.#space.entries.get(key);
-    if (entry !== undefined) this.#state.remove(entry);
+  protected async doDelete(key: string): Promise<boolean> {
+    const entry = this.#find()?.entries.get(key);
+    if (entry === undefined) return false;
+    this.#state.remove(entry);
+    return this.#state.now() < entry.expiresAt;
   }
 
   protected async doDeleteAll(): Promise<void> {
-    for (const space of this.#state.within(this.#path)) {
-      if (this.#state.recency !== undefined) {
-        for (const entry of space.entries.values()) this.#state.recency.delete(entry);
-      }
+    const top = this.#find();
+    if (top === undefined) return;
+    const { recency } = this.#state;
+    for (const space of this.#state.subtree(top)) {
+      if (recency !== undefined) for (const entry of space.entries.values()) recency.delete(entry);
       space.entries.clear();
       space.sweep = undefined;
+      if (space !== top) space.attached = false;
     }
+    top.children.clear();
+    this.#state.prune(top);
   }
 
   protected async doExists(key: string): Promise<boolean> {
-    return this.#state.live(this.#space, key, this.#state.now()) !== undefined;
+    return this.#state.live(this.#find(), key, this.#state.now()) !== undefined;
   }
 
   protected async doExpiresIn(key: string): Promise<number | null> {
     const now = this.#state.now();
-    const entry = this.#state.live(this.#space, key, now);
+    const entry = this.#state.live(this.#find(), key, now);
     return entry === undefined ? null : entry.expiresAt - now;
+  }
+
+  protected async doSetIfAbsent(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number | undefined,
+  ): Promise<boolean> {
+    const now = this.#state.now();
+    if (this.#state.live(this.#find(), key, now) !== undefined) return false;
+    const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
+    this.#state.write({ value, expiresAt, key, space: this.#ensure() }, now);
+    return true;
+  }
+
+  protected async doIncrement(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    const now = this.#state.now();
+    const entry = this.#state.live(this.#find(), key, now);
+    if (entry !== undefined) {
+      const result = addToCounter(parseCounter(entry.value), by);
+      entry.value = formatCounter(result);
+      this.#state.used(entry);
+      return result;
+    }
+    const result = addToCounter(0, by);
+    const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
+    this.#state.write({ value: formatCounter(result), expiresAt, key, space: this.#ensure() }, now);
+    return result;
+  }
+
+  protected async doTouch(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.#state.now();
+    const entry = this.#state.live(this.#find(), key, now);
+    if (entry === undefined) return false;
+    entry.expiresAt = now + ttlMs;
+    this.#state.used(entry);
+    return true;
+  }
+
+  protected async *doKeys(prefix: string | undefined): AsyncIterable<string> {
+    const space = this.#find();
+    if (space === undefined) return;
+    // A Map iterator survives entries being added and removed while the caller awaits.
+    for (const entry of space.entries.values()) {
+      if (prefix !== undefined && !entry.key.startsWith(prefix)) continue;
+      if (this.#state.now() >= entry.expiresAt) continue;
+      yield entry.key;
+    }
   }
 
   protected createNamespace(name: string): MemoryStore {
     const child = new MemoryStore();
     child.#state = this.#state;
-    child.#path = this.#path + segment(name);
-    child.#space = this.#state.space(child.#path);
+    child.#path = [...this.#path, name];
+    child.#cached = undefined;
     return child;
   }
 
   protected override async releaseResources(): Promise<void> {
-    this.#state.spaces.clear();
+    this.#state.root.entries.clear();
+    this.#state.root.children.clear();
     this.#state.recency?.clear();
+  }
+
+  /** This namespace's space if it holds anything, without creating it. */
+  #find(): Space | undefined {
+    if (this.#cached?.attached !== true) this.#cached = this.#state.find(this.#path);
+    return this.#cached;
+  }
+
+  /** This namespace's space, created if it was pruned or never written. */
+  #ensure(): Space {
+    if (this.#cached?.attached !== true) this.#cached = this.#state.ensure(this.#path);
+    return this.#cached;
   }
 }

@@ -2,6 +2,7 @@ import { describe } from './duration.js';
 import { StoreError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { Store } from './types.js';
+import { readOptions } from './validate.js';
 
 /** Makes the store for a name the registry has not seen; called at most once per name. */
 export type StoreFactory = (name: string) => Store;
@@ -12,6 +13,11 @@ export interface StoreRegistryOptions {
   stores?: Record<string, Store>;
   /** Makes the store for an unregistered name on first `get`, cached. Default: a new `MemoryStore`. */
   defaultFactory?: StoreFactory;
+  /**
+   * A root store the registry owns: an unregistered name gets `root.withNamespace(name)`, and
+   * `close()` closes those children, then the root. Not together with `defaultFactory`.
+   */
+  root?: Store;
 }
 
 /** Options of `StoreRegistry.register`. */
@@ -22,21 +28,40 @@ export interface RegisterOptions {
 
 /**
  * Named stores for an application's integrations (`response_cache`, `sessions`,
- * `rate_limit`, ...). `new StoreRegistry({ defaultFactory: (name) => root.withNamespace(name) })`
- * gives each integration its own namespace on one backend.
+ * `rate_limit`, ...). `new StoreRegistry({ root })` gives each integration its own namespace on
+ * one backend and owns the root: closing the registry closes it.
  */
 export class StoreRegistry {
   readonly #stores = new Map<string, Store>();
   readonly #defaultFactory: StoreFactory;
+  readonly #root: Store | undefined;
   #closed: Promise<void> | undefined;
 
-  /** Creates a registry holding `options.stores`, creating others with `defaultFactory`. */
+  /** Creates a registry holding `options.stores`, creating others with `defaultFactory` or from `root`. */
   constructor(options: StoreRegistryOptions = {}) {
-    if (options.defaultFactory !== undefined && typeof options.defaultFactory !== 'function') {
+    const { stores, defaultFactory, root } = readOptions<StoreRegistryOptions>(
+      options,
+      'new StoreRegistry()',
+      ['stores', 'defaultFactory', 'root'],
+    );
+    if (defaultFactory !== undefined && typeof defaultFactory !== 'function') {
       throw new StoreError('STORE_INVALID_ARGUMENT', 'defaultFactory must be a function');
     }
-    this.#defaultFactory = options.defaultFactory ?? (() => new MemoryStore());
-    for (const [name, store] of Object.entries(options.stores ?? {})) this.register(name, store);
+    if (root !== undefined) {
+      if (defaultFactory !== undefined) {
+        throw new StoreError(
+          'STORE_INVALID_ARGUMENT',
+          'give root or defaultFactory, not both (root implies (name) => root.withNamespace(name))',
+        );
+      }
+      assertStore(root, 'root');
+    }
+    this.#root = root;
+    this.#defaultFactory =
+      root === undefined
+        ? (defaultFactory ?? (() => new MemoryStore()))
+        : (name) => root.withNamespace(name);
+    for (const [name, store] of Object.entries(stores ?? {})) this.register(name, store);
   }
 
   /** The store registered as `name`, else the default factory's store, created once and cached. */
@@ -54,13 +79,11 @@ export class StoreRegistry {
   register(name: string, store: Store, options: RegisterOptions = {}): void {
     this.#assertOpen();
     assertName(name);
-    if (typeof store !== 'object' || store === null || typeof store.get !== 'function') {
-      throw new StoreError(
-        'STORE_INVALID_ARGUMENT',
-        `store must be a Store, got ${describe(store)}`,
-      );
-    }
-    if (this.#stores.has(name) && options.allowOverride !== true) {
+    assertStore(store, 'store');
+    const { allowOverride } = readOptions<RegisterOptions>(options, 'register()', [
+      'allowOverride',
+    ]);
+    if (this.#stores.has(name) && allowOverride !== true) {
       throw new StoreError(
         'STORE_ALREADY_REGISTERED',
         `a store is already registered as "${name}"`,
@@ -81,13 +104,15 @@ export class StoreRegistry {
 
   /**
    * Closes every store the registry holds, each once even if registered under several names,
-   * and rejects with the first failure after trying them all. Idempotent.
+   * then the root it owns, and rejects with the first failure after trying them all. Idempotent.
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      const results = await Promise.allSettled(
-        [...new Set(this.#stores.values())].map((s) => s.close()),
-      );
+      const held = new Set(this.#stores.values());
+      const results = await Promise.allSettled([...held].map((s) => s.close()));
+      if (this.#root !== undefined && !held.has(this.#root)) {
+        results.push(...(await Promise.allSettled([this.#root.close()])));
+      }
       const failed = results.find((r) => r.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
     })();
@@ -96,6 +121,22 @@ export class StoreRegistry {
 
   #assertOpen(): void {
     if (this.#closed !== undefined) throw new StoreError('STORE_CLOSED', 'the registry is closed');
+  }
+}
+
+function assertStore(store: unknown, what: string): asserts store is Store {
+  const candidate = store as Partial<Store> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.get !== 'function' ||
+    typeof candidate.close !== 'function' ||
+    typeof candidate.withNamespace !== 'function'
+  ) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `${what} must be a Store, got ${describe(store)}`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /** Seconds: finite and > 0; fractions allowed, resolved to whole milliseconds. */
 export type Duration = number;
 
-/** Options of `Store.set`. */
+/** Options of `Store.set` and `Store.setIfAbsent`. */
 export interface SetOptions {
   /** Seconds until the entry expires; absent means it never expires. */
   expiresIn?: Duration;
@@ -11,6 +11,26 @@ export interface SetOptions {
 export interface GetOptions {
   /** If the entry already expires, reset its expiry to this many seconds from now. */
   renewFor?: Duration;
+}
+
+/** Options of `Store.increment`. */
+export interface IncrementOptions {
+  /** The safe integer to add (negatives subtract). Default `1`. */
+  by?: number;
+  /** Seconds until the entry expires, applied only when this call creates the entry. */
+  expiresIn?: Duration;
+}
+
+/** Options of `Store.touch`. */
+export interface TouchOptions {
+  /** The entry's new expiry, in seconds from now. Required. */
+  expiresIn: Duration;
+}
+
+/** Options of `Store.keys`. */
+export interface KeysOptions {
+  /** Only keys starting with this string. Default: every key. */
+  prefix?: string;
 }
 
 /** An honest, frozen description of what a store can do; the conformance suite skips by it. */
@@ -33,14 +53,25 @@ export interface Store extends AsyncDisposable {
   set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void>;
   /** The stored bytes (a fresh copy) or `null`; `renewFor` resets an existing expiry atomically. */
   get(key: string, options?: GetOptions): Promise<Uint8Array | null>;
-  /** Removes the entry; a missing key is a no-op. */
-  delete(key: string): Promise<void>;
+  /** Removes the entry; resolves `true` if an unexpired entry was removed. */
+  delete(key: string): Promise<boolean>;
   /** Removes every entry of this namespace and the namespaces below it, and nothing else. */
   deleteAll(): Promise<void>;
   /** True if the key holds an unexpired entry. */
   exists(key: string): Promise<boolean>;
   /** Remaining seconds (1 ms resolution), `Infinity` for no expiry, `null` if missing or expired. */
   expiresIn(key: string): Promise<number | null>;
+  /** Writes only if the key holds no unexpired entry, atomically; resolves whether it wrote. */
+  setIfAbsent(key: string, value: Uint8Array | string, options?: SetOptions): Promise<boolean>;
+  /**
+   * Atomically adds `by` (default 1) to the integer the entry holds (missing counts as 0) and
+   * resolves the result; `expiresIn` applies only when this call creates the entry.
+   */
+  increment(key: string, options?: IncrementOptions): Promise<number>;
+  /** Sets an unexpired entry's expiry without reading its value; resolves whether it existed. */
+  touch(key: string, options: TouchOptions): Promise<boolean>;
+  /** Streams this namespace's own unexpired keys (not child namespaces'), each once, any order. */
+  keys(options?: KeysOptions): AsyncIterableIterator<string>;
   /** A child store in the namespace `name` below this one, sharing this store's resources. */
   withNamespace(name: string): Store;
   /** Releases what this store owns; idempotent. Later calls reject with `STORE_CLOSED`. */

@@ -21,8 +21,26 @@ export class MapStore extends BaseStore {
     this.calls.push(`get:${key}:${renewMs}`);
     return this.#data.get(this.#prefix + key)?.value ?? null;
   }
-  protected async doDelete(key: string): Promise<void> {
-    this.#data.delete(this.#prefix + key);
+  protected async doDelete(key: string): Promise<boolean> {
+    return this.#data.delete(this.#prefix + key);
+  }
+  protected async doSetIfAbsent(key: string, value: Uint8Array): Promise<boolean> {
+    if (this.#data.has(this.#prefix + key)) return false;
+    this.#data.set(this.#prefix + key, { value, ttlMs: undefined });
+    return true;
+  }
+  protected async doIncrement(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    this.calls.push(`increment:${key}:${by}:${ttlMs}`);
+    return by;
+  }
+  protected async doTouch(key: string, ttlMs: number): Promise<boolean> {
+    this.calls.push(`touch:${key}:${ttlMs}`);
+    return this.#data.has(this.#prefix + key);
+  }
+  protected async *doKeys(prefix: string | undefined): AsyncIterable<string> {
+    for (const key of this.#data.keys()) {
+      if (key.startsWith(this.#prefix + (prefix ?? ''))) yield key.slice(this.#prefix.length);
+    }
   }
   protected async doDeleteAll(): Promise<void> {
     this.#data.clear();
