@@ -11,7 +11,7 @@ import { type KvOps, type KvPlan, type KvSubject, lengthOf, makeValue, runKvSuit
 import { storeOps } from './memory.js';
 import { failureNote, type Recorder } from './results.js';
 
-/** The FileStore options this bench uses (see the SPEC for the full set). */
+/** The FileStore options this bench uses (see the FileStore README for the full set). */
 interface FileStoreOptions {
   path: string;
   now?: () => number;

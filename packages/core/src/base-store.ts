@@ -157,6 +157,8 @@ export abstract class BaseStore implements Store {
         this.assertOpen();
         yield key;
       }
+      // A store closed mid-iteration may just have run out of keys: say why it ended.
+      this.assertOpen();
     } catch (error) {
       throw toStoreError('keys', error);
     }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/index.js';
@@ -196,5 +198,71 @@ describe('MemoryStore namespaces', () => {
     expect(await root.withNamespace('c').get('k')).not.toBeNull();
     await root.close();
     await expect(child.get('k')).rejects.toSatisfy(closed);
+  });
+});
+
+describe('MemoryStore namespaces', () => {
+  // gc() without --expose-gc: the flag can be set at run time, and a new context sees it.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapAfterGc = (): number => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+
+  it('forgets namespaces whose entries are gone: memory follows live entries', async () => {
+    const root = new MemoryStore();
+    await root.set('keep', 'x');
+    const before = heapAfterGc();
+    for (let i = 0; i < 50_000; i++) await root.withNamespace(`tenant-${i}`).set('k', 'v');
+    const full = heapAfterGc();
+    await root.deleteAll();
+    const after = heapAfterGc();
+    // 50k namespaces with an entry each cost several MB; once deleted they must cost ~nothing.
+    expect(full - before).toBeGreaterThan(4_000_000);
+    expect(after - before).toBeLessThan(1_000_000);
+  });
+
+  it('forgets a namespace emptied by delete, expiry sweeps and eviction', async () => {
+    const clock = fakeClock();
+    const root = new MemoryStore({ now: clock.now, maxEntries: 10 });
+    const before = heapAfterGc();
+    for (let i = 0; i < 20_000; i++) {
+      const child = root.withNamespace(`n${i}`);
+      await child.set('a', 'v', { expiresIn: 1 });
+      await child.set('b', 'v');
+      await child.delete('b');
+    }
+    clock.advance(1000);
+    expect(await root.deleteExpired()).toBeLessThanOrEqual(10);
+    expect(heapAfterGc() - before).toBeLessThan(1_000_000);
+  });
+
+  it('keeps namespaces that still hold entries, and their children, when a sibling empties', async () => {
+    const root = new MemoryStore();
+    const busy = root.withNamespace('busy');
+    await busy.withNamespace('child').set('k', 'v');
+    const small = root.withNamespace('small');
+    for (let i = 0; i < 100; i++) {
+      await small.set('k', 'v');
+      await small.deleteAll();
+    }
+    expect(await busy.withNamespace('child').get('k')).toEqual(new TextEncoder().encode('v'));
+    expect(await small.exists('k')).toBe(false);
+  });
+
+  it('keeps a child store usable after its namespace was forgotten', async () => {
+    const root = new MemoryStore();
+    const child = root.withNamespace('a').withNamespace('b');
+    await child.set('k', '1');
+    await root.deleteAll();
+    expect(await child.get('k')).toBeNull();
+    await child.set('k', '2');
+    expect(await root.withNamespace('a').withNamespace('b').get('k')).toEqual(
+      new TextEncoder().encode('2'),
+    );
+    await root.withNamespace('a').deleteAll();
+    expect(await child.exists('k')).toBe(false);
   });
 });
