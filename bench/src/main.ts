@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runAtomicSuites, runServerAtomicSuite } from './atomic-subjects.js';
 import { runDeleteAllSuite } from './delete-all.js';
 import { benchDir } from './env.js';
 import { runFileSuite } from './file.js';
@@ -13,7 +14,7 @@ import { Recorder } from './results.js';
 import { type BenchServer, startServer } from './servers.js';
 import { evaluateTargets } from './targets.js';
 
-const SUITES = ['footprint', 'memory', 'file', 'redis', 'valkey', 'deleteAll'] as const;
+const SUITES = ['footprint', 'memory', 'file', 'redis', 'valkey', 'deleteAll', 'atomic'] as const;
 type Suite = (typeof SUITES)[number];
 
 /** Sizes of a run: `full` is the published one, `quick` the CI smoke run (same code paths). */
@@ -30,6 +31,7 @@ const PLANS = {
     },
     server: { sizes: [100, 10240], inFlight: [1, 64], ops: 20_000, warmup: 2_000 },
     deleteAllEntries: 100_000,
+    atomic: { sizes: [100], inFlight: [1, 64], ops: 10_000, warmup: 1_000 },
   },
   quick: {
     footprintEntries: 100_000,
@@ -37,6 +39,7 @@ const PLANS = {
     file: { sizes: [100, 10240], inFlight: [1, 64], ops: 1_000, warmup: 200, sweepEntries: 10_000 },
     server: { sizes: [100, 10240], inFlight: [1, 64], ops: 2_000, warmup: 500 },
     deleteAllEntries: 10_000,
+    atomic: { sizes: [100], inFlight: [1, 64], ops: 1_000, warmup: 200 },
   },
 };
 
@@ -86,8 +89,9 @@ async function main(): Promise<number> {
     if (wanted('footprint')) await runFootprintSuite(recorder, plan.footprintEntries);
     if (wanted('memory')) await runMemorySuite(recorder, plan.memory);
     if (wanted('file')) await runFileSuite(recorder, plan.file);
+    if (wanted('atomic')) await runAtomicSuites(recorder, plan.atomic);
     for (const kind of ['redis', 'valkey'] as const) {
-      if (!wanted(kind) && !wanted('deleteAll')) continue;
+      if (!wanted(kind) && !wanted('deleteAll') && !wanted('atomic')) continue;
       const server = await startServer(kind);
       if (typeof server === 'string') {
         recorder.skipSuite(kind, server);
@@ -103,6 +107,7 @@ async function main(): Promise<number> {
       } else {
         if (wanted(kind)) await runServerSuite(recorder, f, plan.server, runId);
         if (wanted('deleteAll')) await runDeleteAllSuite(recorder, f, plan.deleteAllEntries, runId);
+        if (wanted('atomic')) await runServerAtomicSuite(recorder, f, plan.atomic, runId);
       }
       await server.stop();
     }

@@ -34,7 +34,9 @@ export function storeOps(store: Store, closeStore: boolean): KvOps {
     set: (key, value) => store.set(key, value.bytes, { expiresIn: TTL_SECONDS }),
     get: async (key) => lengthOf(await store.get(key)),
     renew: async (key) => lengthOf(await store.get(key, { renewFor: TTL_SECONDS })),
-    delete: (key) => store.delete(key),
+    delete: async (key) => {
+      await store.delete(key);
+    },
     exists: (key) => store.exists(key),
   };
 }

@@ -19,7 +19,18 @@ export interface Report {
   targets: readonly TargetResult[];
 }
 
-const SUITES = ['footprint', 'memory', 'file', 'redis', 'valkey', 'deleteAll'] as const;
+const SUITES = [
+  'footprint',
+  'memory',
+  'file',
+  'redis',
+  'valkey',
+  'deleteAll',
+  'atomic: memory',
+  'atomic: file',
+  'atomic: redis',
+  'atomic: valkey',
+] as const;
 
 /** Writes `results.md`, `results.json` and `chart.svg` to `dir`; returns their paths. */
 export async function writeReport(dir: string, report: Report): Promise<string[]> {
