@@ -36,6 +36,14 @@ export function onPath(name: string): Promise<boolean> {
   return answer;
 }
 
+/** How to start a server other than a plain one: from a config file, ready on another line. */
+export interface SpawnMode {
+  /** A config file to start from (a Sentinel needs one it can rewrite). */
+  readonly config?: string;
+  /** The output line that says it is ready. Default: `Ready to accept connections`. */
+  readonly ready?: string;
+}
+
 /** The port was taken between `freePort()` and the server's bind. */
 export class AddressInUseError extends Error {}
 
@@ -61,10 +69,14 @@ export class ServerProcess {
     executable: string,
     port: number,
     extraArgs: readonly string[] = [],
+    mode: SpawnMode = {},
   ): Promise<ServerProcess> {
     const dir = await mkdtemp(join(tmpdir(), `stores-${executable}-`));
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+    // A config file must come first; the options after it are appended to it.
+    const args = mode.config === undefined ? [] : [mode.config];
+    args.push('--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '');
     args.push('--appendonly', 'no', '--daemonize', 'no', ...extraArgs);
+    const readyLine = mode.ready ?? READY;
     const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let ready = false;
@@ -93,7 +105,7 @@ export class ServerProcess {
         // After readiness the output is only drained: a full pipe would block the server.
         if (ready) return;
         output += chunk.toString();
-        if (!output.includes(READY)) return;
+        if (!output.includes(readyLine)) return;
         ready = true;
         clearTimeout(timer);
         // Unreferenced: a server a test forgot to stop must not keep the worker alive; the
@@ -143,10 +155,11 @@ export function spawnServer(
   executable: string,
   port?: number,
   extraArgs: (port: number) => Promise<readonly string[]> | readonly string[] = () => [],
+  mode: SpawnMode = {},
 ): Promise<ServerProcess> {
   return onFreePort(
     port,
-    async (target) => ServerProcess.spawn(executable, target, await extraArgs(target)),
+    async (target) => ServerProcess.spawn(executable, target, await extraArgs(target), mode),
     (error) => error instanceof AddressInUseError,
   );
 }

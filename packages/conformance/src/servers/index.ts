@@ -1,19 +1,26 @@
 import { EXECUTABLES, onPath, spawnServer } from './binary.js';
 import { startBinaryCluster } from './cluster.js';
 import { containerRuntimeProblem, startContainer } from './containers.js';
+import { startBinarySentinel } from './sentinel.js';
 import type {
   ServerKind,
   StartTestClusterOptions,
+  StartTestSentinelOptions,
   StartTestServerOptions,
   TestCluster,
+  TestSentinel,
   TestServer,
 } from './types.js';
 
+export { sentinelMaster } from './sentinel.js';
 export type {
   ServerKind,
   StartTestClusterOptions,
+  StartTestSentinelOptions,
   StartTestServerOptions,
   TestCluster,
+  TestMember,
+  TestSentinel,
   TestServer,
 } from './types.js';
 
@@ -187,9 +194,12 @@ export async function startTestCluster(
   kind: ServerKind,
   options: StartTestClusterOptions = {},
 ): Promise<TestCluster | undefined> {
-  const { masters = 3 } = options;
+  const { masters = 3, replicas = 0 } = options;
   if (!Number.isSafeInteger(masters) || masters < 3) {
     throw new RangeError(`a cluster needs an integer of at least 3 masters, not ${masters}`);
+  }
+  if (!Number.isSafeInteger(replicas) || replicas < 0) {
+    throw new RangeError(`replicas must be a non-negative integer, not ${replicas}`);
   }
   const { server, cli } = EXECUTABLES[kind];
   const missing = [];
@@ -202,5 +212,32 @@ export async function startTestCluster(
         `(missing: ${missing.join(', ')})`,
     ]);
   }
-  return startBinaryCluster(kind, masters);
+  return startBinaryCluster(kind, masters, replicas);
+}
+
+/**
+ * A local Sentinel setup of `kind`: one master, `replicas` (default 2) replicas and `sentinels`
+ * (default 3) Sentinels, spawned from the local `redis-server`/`valkey-server` binary (a Sentinel
+ * is the server in `--sentinel` mode), ready once every Sentinel sees every replica and every
+ * other Sentinel. Resolves undefined (after a loud warning) when the binary is missing, or
+ * rejects when `STORES_REQUIRE_SERVERS=1`. Stop what you get.
+ */
+export async function startTestSentinel(
+  kind: ServerKind,
+  options: StartTestSentinelOptions = {},
+): Promise<TestSentinel | undefined> {
+  const { replicas = 2, sentinels = 3 } = options;
+  if (!Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new RangeError(`a Sentinel setup needs at least 1 replica, not ${replicas}`);
+  }
+  if (!Number.isSafeInteger(sentinels) || sentinels < 1) {
+    throw new RangeError(`a Sentinel setup needs at least 1 Sentinel, not ${sentinels}`);
+  }
+  const { server } = EXECUTABLES[kind];
+  if (!(await onPath(server))) {
+    return unavailable(`${NAMES[kind]} Sentinel`, [
+      `${server} on PATH; Sentinel setups always use local binaries (not found)`,
+    ]);
+  }
+  return startBinarySentinel(kind, replicas, sentinels);
 }
