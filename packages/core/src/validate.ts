@@ -104,7 +104,8 @@ export function readOptions<T extends object>(
       `${where} options must be an object, got ${describe(options)}`,
     );
   }
-  for (const name of Object.keys(options)) {
+  // for-in, not Object.keys: no array allocated per call on the hot path.
+  for (const name in options) {
     if ((known as readonly string[]).includes(name)) continue;
     const alias = ALIASES[name];
     const hint =
