@@ -50,15 +50,16 @@ export function checkBytes(actual: unknown, expected: Uint8Array | string, what:
   }
 }
 
+/** How a call settled. */
+export type Settled =
+  | { readonly rejected: false }
+  | { readonly rejected: true; readonly error: unknown };
+
 /**
- * Checks that `call()` rejects with a `StoreError` of `code` (by `StoreError.is`, so it works
- * across copies of @stores/core). A synchronous throw fails: the methods are async.
+ * How `call()` settled; fails if it throws synchronously (the methods are async, so a caller's
+ * `.catch` must see every error).
  */
-export async function checkRejects(
-  call: () => Promise<unknown>,
-  code: StoreErrorCode,
-  what: string,
-): Promise<void> {
+export async function settle(call: () => Promise<unknown>, what: string): Promise<Settled> {
   let promise: Promise<unknown>;
   try {
     promise = call();
@@ -69,13 +70,27 @@ export async function checkRejects(
   }
   try {
     await promise;
+    return { rejected: false };
   } catch (error) {
-    if (StoreError.is(error, code)) return;
-    throw new ConformanceError(`${what}: expected ${code}, got ${describeError(error)}`, {
-      cause: error,
-    });
+    return { rejected: true, error };
   }
-  throw new ConformanceError(`${what}: expected ${code}, but it resolved`);
+}
+
+/**
+ * Checks that `call()` rejects with a `StoreError` of `code` (by `StoreError.is`, so it works
+ * across copies of @stores/core) and returns it. A synchronous throw fails.
+ */
+export async function checkRejects(
+  call: () => Promise<unknown>,
+  code: StoreErrorCode,
+  what: string,
+): Promise<StoreError> {
+  const settled = await settle(call, what);
+  if (!settled.rejected) throw new ConformanceError(`${what}: expected ${code}, but it resolved`);
+  if (StoreError.is(settled.error, code)) return settled.error;
+  throw new ConformanceError(`${what}: expected ${code}, got ${describeError(settled.error)}`, {
+    cause: settled.error,
+  });
 }
 
 /** Checks that the synchronous `call()` throws a `StoreError` of `code`. */

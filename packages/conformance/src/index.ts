@@ -21,6 +21,7 @@ export type {
   ConformanceCase,
   ConformanceOptions,
   PassName,
+  SharedStoreOptions,
   StoreFactory,
 } from './types.js';
 export { runStoreConformance } from './vitest.js';

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { type Store, StoreError } from '@stores/core';
 import { describeError } from './assertions.js';
 import { cases } from './cases/index.js';
@@ -7,6 +8,7 @@ import type {
   ConformanceCase,
   ConformanceOptions,
   PassName,
+  SharedStoreOptions,
   StoreFactory,
 } from './types.js';
 
@@ -20,15 +22,21 @@ const PASS_NAMESPACES: Record<PassName, readonly string[]> = {
   'nested namespace': ['conformance', 'nested'],
 };
 
-interface Timing {
+/** The options with their defaults filled in. */
+export interface ResolvedOptions {
+  /** See `ConformanceOptions.ttlScale`. */
   readonly ttlScale: number;
+  /** See `ConformanceOptions.timeoutMs`. */
   readonly timeoutMs: number;
+  /** See `ConformanceOptions.concurrency`. */
   readonly concurrency: number;
+  /** See `ConformanceOptions.shared`. */
+  readonly shared: SharedStoreOptions | undefined;
 }
 
-/** Validates the options (timing only) and fills in the defaults. */
-export function resolveOptions(options: ConformanceOptions = {}): Timing {
-  const { ttlScale = 1, timeoutMs = 15_000, concurrency = 4 } = options;
+/** Validates the options and fills in the defaults; throws a `TypeError` naming a bad one. */
+export function resolveOptions(options: ConformanceOptions = {}): ResolvedOptions {
+  const { ttlScale = 1, timeoutMs = 15_000, concurrency = 4, shared } = options;
   if (!(Number.isFinite(ttlScale) && ttlScale > 0)) {
     throw new TypeError(`ttlScale must be a finite number > 0, got ${String(ttlScale)}`);
   }
@@ -38,14 +46,39 @@ export function resolveOptions(options: ConformanceOptions = {}): Timing {
   if (!(Number.isSafeInteger(concurrency) && concurrency > 0)) {
     throw new TypeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
-  return { ttlScale, timeoutMs, concurrency };
+  if (shared !== undefined) checkShared(shared);
+  return { ttlScale, timeoutMs, concurrency, shared };
+}
+
+function checkShared(shared: SharedStoreOptions): void {
+  const { module, exportName, newHandle } = shared;
+  if (typeof module !== 'string' || !(module.startsWith('file:') || isAbsolute(module))) {
+    throw new TypeError(
+      `shared.module must be an absolute path or a file: URL, got ${String(module)}`,
+    );
+  }
+  if (exportName !== undefined && typeof exportName !== 'string') {
+    throw new TypeError(`shared.exportName must be a string, got ${String(exportName)}`);
+  }
+  if (typeof newHandle !== 'function') {
+    throw new TypeError('shared.newHandle must be a function returning a JSON-serialisable handle');
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-function context(store: Store, ttlScale: number): CaseContext {
+function context(
+  store: Store,
+  pass: PassName,
+  options: ResolvedOptions,
+  signal: AbortSignal,
+): CaseContext {
+  const { ttlScale, shared } = options;
   return {
     store,
+    namespacePath: PASS_NAMESPACES[pass],
+    shared,
+    signal,
     ttl: (seconds) => seconds * ttlScale,
     // The margin covers timer jitter and a backend clock read a little before the set returned.
     waitPast: (seconds) => sleep(seconds * 1000 + 50 * ttlScale),
@@ -58,7 +91,8 @@ async function runInStore(
   testCase: ConformanceCase,
   factory: StoreFactory,
   pass: PassName,
-  timing: Timing,
+  options: ResolvedOptions,
+  signal: AbortSignal,
 ): Promise<Outcome> {
   const root = await factory();
   let outcome: Outcome = { status: 'passed' };
@@ -69,7 +103,7 @@ async function runInStore(
       return { status: 'skipped', error: `capabilities.${testCase.requires} is false` };
     }
     try {
-      await testCase.run(context(store, timing.ttlScale));
+      await testCase.run(context(store, pass, options, signal));
     } catch (error) {
       outcome = { status: 'failed', error };
     }
@@ -100,21 +134,29 @@ export async function runCase(
   pass: PassName,
   options: ConformanceOptions = {},
 ): Promise<CaseResult> {
-  const timing = resolveOptions(options);
+  return runResolved(testCase, factory, pass, resolveOptions(options));
+}
+
+async function runResolved(
+  testCase: ConformanceCase,
+  factory: StoreFactory,
+  pass: PassName,
+  options: ResolvedOptions,
+): Promise<CaseResult> {
   const started = performance.now();
+  const aborter = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Outcome>((done) => {
-    timer = setTimeout(
-      () =>
-        done({
-          status: 'failed',
-          error: new Error(`timed out after ${timing.timeoutMs} ms (raise timeoutMs or ttlScale)`),
-        }),
-      timing.timeoutMs,
-    );
+    timer = setTimeout(() => {
+      const error = new Error(
+        `timed out after ${options.timeoutMs} ms (raise timeoutMs or ttlScale)`,
+      );
+      aborter.abort(error);
+      done({ status: 'failed', error });
+    }, options.timeoutMs);
   });
   const outcome = await Promise.race([
-    runInStore(testCase, factory, pass, timing).catch(
+    runInStore(testCase, factory, pass, options, aborter.signal).catch(
       (error: unknown): Outcome => ({ status: 'failed', error }),
     ),
     timeout,
@@ -148,7 +190,7 @@ export async function runCases(
   factory: StoreFactory,
   options: RunCasesOptions = {},
 ): Promise<CaseResult[]> {
-  const timing = resolveOptions(options);
+  const resolved = resolveOptions(options);
   const table = options.cases ?? cases;
   const jobs = (options.passes ?? PASSES).flatMap((pass) => table.map((c) => ({ pass, c })));
   const results: (CaseResult | undefined)[] = new Array(jobs.length).fill(undefined);
@@ -164,11 +206,11 @@ export async function runCases(
     for (let i = next++; i < jobs.length; i = next++) {
       const job = jobs[i];
       if (job === undefined) break;
-      results[i] = await runCase(job.c, factory, job.pass, timing);
+      results[i] = await runResolved(job.c, factory, job.pass, resolved);
       report();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(timing.concurrency, jobs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(resolved.concurrency, jobs.length) }, worker));
   return results.filter((r): r is CaseResult => r !== undefined);
 }
 

@@ -3,7 +3,30 @@ import type { Store, StoreCapabilities } from '@stores/core';
 /** Returns a fresh, isolated store (its own namespace, directory or instance) on every call. */
 export type StoreFactory = () => Store | Promise<Store>;
 
-/** Tunes the suite's timing for slower backends; never its semantics. */
+/**
+ * How a child process opens the store under test, for the `shared.*` cases of stores with
+ * `capabilities.shared`: the suite cannot know how to reach "the same store" from another
+ * process, so the backend names a module that can, and hands out plain-data handles.
+ */
+export interface SharedStoreOptions {
+  /**
+   * Absolute path or `file:` URL of an ES module that plain `node` can import (JavaScript, not
+   * TypeScript), exporting `exportName`.
+   */
+  module: string;
+  /**
+   * The module's export that opens a store from a handle: `(handle) => Store | Promise<Store>`.
+   * The caller closes what it opens. Default `'openStore'`.
+   */
+  exportName?: string;
+  /** A JSON-serialisable handle of a NEW, empty, isolated store (a new directory or namespace). */
+  newHandle(): unknown;
+}
+
+/**
+ * Tunes the suite's timing for slower backends, never its semantics; `shared` tells the
+ * multi-process cases how to open the store in a child process.
+ */
 export interface ConformanceOptions {
   /** Multiplies every TTL and wait of the suite (e.g. `3` for a slow remote server). Default `1`. */
   ttlScale?: number;
@@ -11,15 +34,26 @@ export interface ConformanceOptions {
   timeoutMs?: number;
   /** How many cases run at once. Default `4`. */
   concurrency?: number;
+  /**
+   * Required for stores with `capabilities.shared`: without it their `shared.*` cases fail,
+   * since a shared store must prove its atomicity across processes.
+   */
+  shared?: SharedStoreOptions;
 }
 
 /** The scope a case's store lives in: the factory's store, a namespace, or a nested one. */
 export type PassName = 'root' | 'namespace' | 'nested namespace';
 
-/** What a case gets: the store under test and timing helpers scaled by `ttlScale`. */
+/** What a case gets: the store under test, where it lives, and timing helpers scaled by `ttlScale`. */
 export interface CaseContext {
   /** The store under test: the factory's store, or a (nested) namespace of it. */
   readonly store: Store;
+  /** The namespace names from the factory's store down to `store` (empty in the root pass). */
+  readonly namespacePath: readonly string[];
+  /** The `shared` option the suite was given, if any. */
+  readonly shared: SharedStoreOptions | undefined;
+  /** Aborted when the case times out: a case that starts processes or timers stops them. */
+  readonly signal: AbortSignal;
   /** `seconds` multiplied by `ttlScale`: a TTL the backend can honour in time. */
   ttl(seconds: number): number;
   /** Waits until `seconds` (already scaled) have surely passed, plus a scaled safety margin. */

@@ -1,4 +1,10 @@
-import { BaseStore, type StoreCapabilities } from '@stores/core';
+import {
+  addToCounter,
+  BaseStore,
+  formatCounter,
+  parseCounter,
+  type StoreCapabilities,
+} from '@stores/core';
 
 /** One stored value; `expiresAt` is ms since the epoch, `Infinity` for no expiry. */
 export interface Entry {
@@ -16,8 +22,8 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 /**
  * The smallest store that keeps the whole contract, written for obviousness rather than speed:
  * an entry's id is the JSON of its namespace path plus key (injective by construction), and
- * deleteAll compares parsed paths. Fields are protected so the broken stores in
- * broken-stores.ts can each bend one rule.
+ * deleteAll and keys compare parsed paths. Every hook finishes without awaiting, so each is
+ * atomic. Fields are protected so the broken stores in broken-stores.ts can each bend one rule.
  */
 export class ReferenceStore extends BaseStore {
   readonly capabilities: StoreCapabilities = CAPABILITIES;
@@ -54,6 +60,18 @@ export class ReferenceStore extends BaseStore {
     return parts.length > this.path.length && this.path.every((name, i) => parts[i] === name);
   }
 
+  /** The key of entry `id` if it lives in this very namespace (not one below it). */
+  protected keyOf(id: string): string | undefined {
+    const parts = JSON.parse(id) as string[];
+    if (parts.length !== this.path.length + 1) return undefined;
+    return this.path.every((name, i) => parts[i] === name) ? parts.at(-1) : undefined;
+  }
+
+  /** ms since the epoch when an entry written now with `ttlMs` expires. */
+  protected expiry(ttlMs: number | undefined): number {
+    return ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs;
+  }
+
   /** The entry under `key` if it has not expired at `now` (inclusive boundary). */
   protected live(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(this.id(key));
@@ -70,8 +88,7 @@ export class ReferenceStore extends BaseStore {
   }
 
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
-    const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs;
-    this.entries.set(this.id(key), { value, expiresAt });
+    this.entries.set(this.id(key), { value, expiresAt: this.expiry(ttlMs) });
   }
 
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
@@ -84,8 +101,10 @@ export class ReferenceStore extends BaseStore {
     return entry.value.slice();
   }
 
-  protected async doDelete(key: string): Promise<void> {
+  protected async doDelete(key: string): Promise<boolean> {
+    const live = this.live(key, Date.now()) !== undefined;
     this.entries.delete(this.id(key));
+    return live;
   }
 
   protected async doDeleteAll(): Promise<void> {
@@ -100,6 +119,46 @@ export class ReferenceStore extends BaseStore {
     const now = Date.now();
     const entry = this.live(key, now);
     return entry === undefined ? null : entry.expiresAt - now;
+  }
+
+  protected async doSetIfAbsent(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number | undefined,
+  ): Promise<boolean> {
+    if (this.live(key, Date.now()) !== undefined) return false;
+    this.entries.set(this.id(key), { value, expiresAt: this.expiry(ttlMs) });
+    return true;
+  }
+
+  protected async doIncrement(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    const entry = this.live(key, Date.now());
+    const result = addToCounter(entry === undefined ? 0 : parseCounter(entry.value), by);
+    if (entry === undefined) {
+      this.entries.set(this.id(key), {
+        value: formatCounter(result),
+        expiresAt: this.expiry(ttlMs),
+      });
+    } else {
+      entry.value = formatCounter(result);
+    }
+    return result;
+  }
+
+  protected async doTouch(key: string, ttlMs: number): Promise<boolean> {
+    const entry = this.live(key, Date.now());
+    if (entry !== undefined) entry.expiresAt = this.expiry(ttlMs);
+    return entry !== undefined;
+  }
+
+  // A Map iterator survives entries being added and removed while the caller awaits, and a
+  // key that is overwritten keeps its place: each key present throughout is yielded once.
+  protected async *doKeys(prefix: string | undefined): AsyncIterable<string> {
+    for (const [id, entry] of this.entries) {
+      const key = this.keyOf(id);
+      if (key === undefined || Date.now() >= entry.expiresAt) continue;
+      if (prefix === undefined || key.startsWith(prefix)) yield key;
+    }
   }
 
   protected createNamespace(name: string): BaseStore {

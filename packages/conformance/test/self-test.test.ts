@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaseResult, cases, PASSES, runCases } from '../src/index.js';
 import { brokenStores, NoSweepStore, namespaceOnlyBroken } from './broken-stores.js';
 import { ReferenceStore } from './reference-store.js';
+import { openStore, type RemoteHandle, serveReferenceStore } from './remote-store.js';
+
+const sharedIds = cases.filter((c) => c.requires === 'shared').map((c) => c.id);
 
 const failedIds = (results: readonly CaseResult[], pass?: string): string[] =>
   results
@@ -9,21 +15,29 @@ const failedIds = (results: readonly CaseResult[], pass?: string): string[] =>
     .map((r) => r.id);
 
 describe('runCases() with the reference store', () => {
-  it('passes every case in every pass', async () => {
+  it('passes every case in every pass but the shared ones, which it skips', async () => {
     const results = await runCases(() => new ReferenceStore(), { concurrency: 8 });
-    const failures = results.filter((r) => r.status !== 'passed');
+    const failures = results.filter((r) => r.status === 'failed');
     expect(failures.map((r) => `${r.pass} ${r.id}: ${String(r.error)}`)).toEqual([]);
+    const skipped = results.filter((r) => r.status === 'skipped');
+    expect(skipped.map((r) => `${r.pass} ${r.id}`)).toEqual(
+      PASSES.flatMap((pass) => sharedIds.map((id) => `${pass} ${id}`)),
+    );
+    expect(skipped[0]?.error).toBe('capabilities.shared is false');
     expect(results).toHaveLength(cases.length * PASSES.length);
     expect(results.map((r) => r.pass)).toEqual(PASSES.flatMap((pass) => cases.map(() => pass)));
   });
 
-  it('skips the deleteExpired cases, and only those, when the capability is false', async () => {
+  it('also skips the deleteExpired case when that capability is false', async () => {
     const results = await runCases(() => new NoSweepStore(), { concurrency: 8 });
-    const skipped = results.filter((r) => r.status === 'skipped');
-    expect(skipped.map((r) => `${r.pass} ${r.id}`)).toEqual(
-      PASSES.map((pass) => `${pass} deleteExpired.counts`),
+    const skipped = results.filter((r) => r.status === 'skipped').map((r) => `${r.pass} ${r.id}`);
+    expect(skipped).toEqual(
+      PASSES.flatMap((pass) =>
+        cases
+          .filter((c) => c.id === 'deleteExpired.counts' || sharedIds.includes(c.id))
+          .map((c) => `${pass} ${c.id}`),
+      ),
     );
-    expect(skipped[0]?.error).toBe('capabilities.deleteExpired is false');
     expect(failedIds(results)).toEqual([]);
   });
 });
@@ -51,6 +65,97 @@ describe.concurrent('runCases() with broken stores', () => {
     expect(failedIds(results, 'root')).toEqual([]);
     expect(failedIds(results, 'namespace')).toEqual(namespaceOnlyBroken.caughtBy);
     expect(failedIds(results, 'nested namespace')).toEqual(namespaceOnlyBroken.caughtBy);
+  });
+});
+
+// Child processes load TypeScript through tsx: each run takes seconds.
+describe('runCases() with a store shared by processes', { timeout: 60_000 }, () => {
+  let server: Awaited<ReturnType<typeof serveReferenceStore>>;
+  let spaces = 0;
+  beforeAll(async () => {
+    server = await serveReferenceStore();
+  });
+  afterAll(() => server.close());
+  const newHandle = (): RemoteHandle => ({ url: server.url, space: `space-${spaces++}` });
+  const module = fileURLToPath(new URL('./remote-store.ts', import.meta.url));
+  const only = cases.filter((c) => c.requires === 'shared');
+
+  it('passes the shared cases in every pass, child processes included', async () => {
+    const results = await runCases(() => openStore(newHandle()), {
+      cases: only,
+      shared: { module, newHandle },
+    });
+    expect(results.map((r) => `${r.pass} ${r.id} ${r.status} ${String(r.error ?? '')}`)).toEqual(
+      PASSES.flatMap((pass) => sharedIds.map((id) => `${pass} ${id} passed `)),
+    );
+  });
+
+  it('fails them with a message naming the shared option when it is missing', async () => {
+    const results = await runCases(() => openStore(newHandle()), { cases: only, passes: ['root'] });
+    expect(results.map((r) => r.status)).toEqual(sharedIds.map(() => 'failed'));
+    for (const result of results) {
+      expect(String(result.error)).toMatch(/pass the shared option, runStoreConformance/);
+    }
+  });
+
+  it('catches: increment and setIfAbsent atomic within one process only', async () => {
+    const results = await runCases(() => openStore(newHandle()), {
+      cases: only,
+      passes: ['root'],
+      shared: {
+        module: pathToFileURL(module).href,
+        exportName: 'openPerProcessAtomicStore',
+        newHandle,
+      },
+    });
+    expect(failedIds(results)).toEqual(sharedIds);
+    expect(String(results[0]?.error)).toMatch(/should resolve 1\.\.200 once each/);
+    expect(String(results[1]?.error)).toMatch(/resolved true in total, expected exactly 1/);
+  });
+
+  it('fails a case whose child process cannot open the store, with its error', async () => {
+    const [result] = await runCases(() => openStore(newHandle()), {
+      cases: only.slice(0, 1),
+      passes: ['root'],
+      shared: { module, exportName: 'noSuchExport', newHandle },
+    });
+    expect(result?.status).toBe('failed');
+    expect(String(result?.error)).toMatch(/has no function export "noSuchExport"/);
+  });
+
+  it('kills its child processes when a case times out', async () => {
+    // Each child's command line holds its handle, so /proc shows whether any is still alive.
+    const space = `stalled-${randomUUID()}`;
+    const alive = (): number =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(space);
+          } catch {
+            return false; // exited while we looked
+          }
+        }).length;
+    const started = runCases(() => openStore(newHandle()), {
+      cases: only.slice(0, 1),
+      passes: ['root'],
+      timeoutMs: 5000,
+      shared: {
+        module,
+        exportName: 'openStalledStore',
+        newHandle: () => ({ url: server.url, space }),
+      },
+    });
+    while (alive() < 4) await new Promise((done) => setTimeout(done, 50));
+    const [result] = await started;
+    expect(String(result?.error)).toMatch(/timed out after 5000 ms/);
+    while (alive() > 0) await new Promise((done) => setTimeout(done, 50));
+  });
+
+  it('rejects a relative module path', async () => {
+    await expect(
+      runCases(() => openStore(newHandle()), { shared: { module: './x.js', newHandle } }),
+    ).rejects.toThrow(/shared.module must be an absolute path or a file: URL/);
   });
 });
 

@@ -144,15 +144,15 @@ export abstract class BaseStore implements Store {
   }
 
   async *#keys(options: KeysOptions | undefined): AsyncGenerator<string, void, undefined> {
-    this.assertOpen();
-    const { prefix } = readOptions<KeysOptions>(options, 'keys()', KEYS_OPTIONS);
-    if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.isWellFormed())) {
-      throw new StoreError(
-        'STORE_INVALID_ARGUMENT',
-        `keys() option 'prefix' must be a well-formed string, got ${describe(prefix)}`,
-      );
-    }
     try {
+      this.assertOpen();
+      const { prefix } = readOptions<KeysOptions>(options, 'keys()', KEYS_OPTIONS);
+      if (prefix !== undefined && (typeof prefix !== 'string' || !prefix.isWellFormed())) {
+        throw new StoreError(
+          'STORE_INVALID_ARGUMENT',
+          `keys() option 'prefix' must be a well-formed string, got ${describe(prefix)}`,
+        );
+      }
       for await (const key of this.doKeys(prefix)) {
         this.assertOpen();
         yield key;

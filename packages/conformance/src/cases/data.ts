@@ -1,41 +1,15 @@
 import { check, checkBytes, checkRejects, show } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../types.js';
-import { checkGone, checkNoExpiry, checkRemaining, filled, loose, utf8 } from './helpers.js';
-
-// Keys a naive backend mangles, collides or rejects: all legal and all distinct.
-const ADVERSARIAL_KEYS: readonly string[] = [
-  '',
-  ' ',
-  '.',
-  '..',
-  '../escape',
-  '/',
-  'a/b',
-  '\\',
-  'a\\b',
-  ':',
-  'a:b',
-  'a_b',
-  '*',
-  'a*',
-  '?',
-  '[',
-  ']',
-  '[a]',
-  '{}',
-  '{a}',
-  '%2F',
-  '\0',
-  'a\0b',
-  '\n',
-  'key',
-  'KEY',
-  'e\u0301', // e + combining acute accent
-  '\u00e9', // precomposed é
-  '😀',
-  '👩‍👩‍👧',
-  '\uFFFD',
-];
+import {
+  ADVERSARIAL_KEYS,
+  BAD_DURATIONS,
+  checkGone,
+  checkNoExpiry,
+  checkRemaining,
+  filled,
+  loose,
+  utf8,
+} from './helpers.js';
 
 const BAD_KEYS: readonly unknown[] = [
   1,
@@ -48,18 +22,6 @@ const BAD_KEYS: readonly unknown[] = [
   'a\uDC00b',
 ];
 const BAD_VALUES: readonly unknown[] = [1, {}, null, undefined, [1, 2], true, new ArrayBuffer(2)];
-const BAD_DURATIONS: readonly unknown[] = [
-  0,
-  -0,
-  -1,
-  -0.5,
-  Number.NaN,
-  Infinity,
-  -Infinity,
-  '10',
-  null,
-  true,
-];
 
 async function keysDistinct({ store }: CaseContext): Promise<void> {
   await Promise.all(ADVERSARIAL_KEYS.map((key, i) => store.set(key, `value ${i}`)));
@@ -85,17 +47,20 @@ async function longKeys({ store }: CaseContext): Promise<void> {
 }
 
 async function invalidKeys({ store }: CaseContext): Promise<void> {
+  const calls: readonly (readonly [string, (key: unknown) => Promise<unknown>])[] = [
+    ['set', (key) => loose(store, 'set')(key, 'v')],
+    ['get', (key) => loose(store, 'get')(key)],
+    ['delete', (key) => loose(store, 'delete')(key)],
+    ['exists', (key) => loose(store, 'exists')(key)],
+    ['expiresIn', (key) => loose(store, 'expiresIn')(key)],
+    ['setIfAbsent', (key) => loose(store, 'setIfAbsent')(key, 'v')],
+    ['increment', (key) => loose(store, 'increment')(key)],
+    ['touch', (key) => loose(store, 'touch')(key, { expiresIn: 10 })],
+  ];
   for (const key of BAD_KEYS) {
-    const what = show(key);
-    await checkRejects(() => loose(store, 'set')(key, 'v'), 'STORE_INVALID_KEY', `set(${what})`);
-    await checkRejects(() => loose(store, 'get')(key), 'STORE_INVALID_KEY', `get(${what})`);
-    await checkRejects(() => loose(store, 'delete')(key), 'STORE_INVALID_KEY', `delete(${what})`);
-    await checkRejects(() => loose(store, 'exists')(key), 'STORE_INVALID_KEY', `exists(${what})`);
-    await checkRejects(
-      () => loose(store, 'expiresIn')(key),
-      'STORE_INVALID_KEY',
-      `expiresIn(${what})`,
-    );
+    for (const [method, call] of calls) {
+      await checkRejects(() => call(key), 'STORE_INVALID_KEY', `${method}(${show(key)})`);
+    }
   }
   // A lone surrogate must not have been written as its U+FFFD look-alike.
   check(!(await store.exists('\uFFFD')), 'set("\\uD800") must not write "\\uFFFD"');
@@ -177,23 +142,27 @@ async function getReturnsCopy({ store }: CaseContext): Promise<void> {
 async function invalidValues({ store }: CaseContext): Promise<void> {
   await store.set('kept', 'original');
   for (const value of BAD_VALUES) {
-    const what = `set(key, ${show(value)})`;
-    await checkRejects(() => loose(store, 'set')('new', value), 'STORE_INVALID_VALUE', what);
-    await checkRejects(() => loose(store, 'set')('kept', value), 'STORE_INVALID_VALUE', what);
+    for (const method of ['set', 'setIfAbsent'] as const) {
+      const what = `${method}(key, ${show(value)})`;
+      await checkRejects(() => loose(store, method)('new', value), 'STORE_INVALID_VALUE', what);
+      await checkRejects(() => loose(store, method)('kept', value), 'STORE_INVALID_VALUE', what);
+    }
   }
-  check(!(await store.exists('new')), 'a rejected set must not write the key');
-  checkBytes(await store.get('kept'), 'original', 'a rejected set must not change the entry');
+  check(!(await store.exists('new')), 'a rejected write must not write the key');
+  checkBytes(await store.get('kept'), 'original', 'a rejected write must not change the entry');
 }
 
 async function invalidExpiresIn({ store }: CaseContext): Promise<void> {
   await store.set('kept', 'original');
   for (const expiresIn of BAD_DURATIONS) {
-    const what = `set with expiresIn ${show(expiresIn)}`;
-    const set = loose(store, 'set');
-    await checkRejects(() => set('new', 'v', { expiresIn }), 'STORE_INVALID_ARGUMENT', what);
-    await checkRejects(() => set('kept', 'v', { expiresIn }), 'STORE_INVALID_ARGUMENT', what);
+    for (const method of ['set', 'setIfAbsent'] as const) {
+      const what = `${method} with expiresIn ${show(expiresIn)}`;
+      const write = loose(store, method);
+      await checkRejects(() => write('new', 'v', { expiresIn }), 'STORE_INVALID_ARGUMENT', what);
+      await checkRejects(() => write('kept', 'v', { expiresIn }), 'STORE_INVALID_ARGUMENT', what);
+    }
   }
-  check(!(await store.exists('new')), 'a set with an invalid duration must write nothing');
+  check(!(await store.exists('new')), 'a write with an invalid duration must write nothing');
   checkBytes(await store.get('kept'), 'original', 'an invalid duration must not change the entry');
   await checkNoExpiry(store, 'kept', 'an invalid duration must not add an expiry');
 }
@@ -227,7 +196,7 @@ export const dataCases: readonly ConformanceCase[] = [
   },
   {
     id: 'key.invalid',
-    title: 'rejects non-string and lone-surrogate keys with STORE_INVALID_KEY',
+    title: 'every method rejects non-string and lone-surrogate keys with STORE_INVALID_KEY',
     run: invalidKeys,
   },
   { id: 'value.all-bytes', title: 'round-trips all 256 byte values', run: allBytes },
@@ -260,12 +229,13 @@ export const dataCases: readonly ConformanceCase[] = [
   },
   {
     id: 'value.invalid',
-    title: 'rejects non-byte values with STORE_INVALID_VALUE and writes nothing',
+    title: 'set and setIfAbsent reject non-byte values with STORE_INVALID_VALUE, writing nothing',
     run: invalidValues,
   },
   {
     id: 'set.invalid-expires-in',
-    title: 'rejects invalid expiresIn with STORE_INVALID_ARGUMENT and writes nothing',
+    title:
+      'set and setIfAbsent reject invalid expiresIn with STORE_INVALID_ARGUMENT, writing nothing',
     run: invalidExpiresIn,
   },
   {

@@ -6,8 +6,87 @@ export type Loose = (...args: unknown[]) => Promise<unknown>;
 /** `store[method]` bound and untyped: the suite must prove the runtime rejects what types forbid. */
 export const loose = (
   store: Store,
-  method: 'set' | 'get' | 'delete' | 'exists' | 'expiresIn',
+  method: 'set' | 'get' | 'delete' | 'exists' | 'expiresIn' | 'setIfAbsent' | 'increment' | 'touch',
 ): Loose => (store[method] as Loose).bind(store);
+
+/** Every key `store.keys(options)` yields, in order; `options` untyped, as with `loose`. */
+export async function collectKeys(store: Store, options?: unknown): Promise<string[]> {
+  const keys: string[] = [];
+  const iterate = store.keys as (options?: unknown) => AsyncIterableIterator<string>;
+  for await (const key of iterate.call(store, options)) keys.push(key);
+  return keys;
+}
+
+/** Checks `actual` holds each of `expected` exactly once and nothing else. */
+export function checkSameKeys(
+  actual: readonly string[],
+  expected: Iterable<string>,
+  what: string,
+): void {
+  const want = new Set(expected);
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const key of actual) {
+    if (seen.has(key)) duplicates.push(key);
+    seen.add(key);
+  }
+  const missing = [...want].filter((key) => !seen.has(key));
+  const extra = [...seen].filter((key) => !want.has(key));
+  const list = (keys: string[]): string =>
+    `${keys.length} (${keys.slice(0, 5).map(show).join(', ')}${keys.length > 5 ? ', …' : ''})`;
+  check(duplicates.length === 0, `${what}: keys yielded more than once: ${list(duplicates)}`);
+  check(missing.length === 0, `${what}: keys missing: ${list(missing)}`);
+  check(extra.length === 0, `${what}: keys that should not be there: ${list(extra)}`);
+}
+
+// Keys a naive backend mangles, collides or rejects: all legal and all distinct.
+export const ADVERSARIAL_KEYS: readonly string[] = [
+  '',
+  ' ',
+  '.',
+  '..',
+  '../escape',
+  '/',
+  'a/b',
+  '\\',
+  'a\\b',
+  ':',
+  'a:b',
+  'a_b',
+  '*',
+  'a*',
+  '?',
+  '[',
+  ']',
+  '[a]',
+  '{}',
+  '{a}',
+  '%2F',
+  '\0',
+  'a\0b',
+  '\n',
+  'key',
+  'KEY',
+  'e\u0301', // e + combining acute accent
+  '\u00e9', // precomposed é
+  '😀',
+  '👩‍👩‍👧',
+  '\uFFFD',
+];
+
+/** Durations every method taking one must reject with `STORE_INVALID_ARGUMENT`. */
+export const BAD_DURATIONS: readonly unknown[] = [
+  0,
+  -0,
+  -1,
+  -0.5,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  '10',
+  null,
+  true,
+];
 
 /** The UTF-8 bytes of `text`. */
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -19,6 +98,18 @@ export const filled = (length: number, fill: number): Uint8Array =>
 /** Descends from `store` through `names`. */
 export const nested = (store: Store, ...names: string[]): Store =>
   names.reduce((s, name) => s.withNamespace(name), store);
+
+/** Checks `results` are exactly 1..n, each once, in any order: no increment was lost. */
+export function checkOneToN(results: readonly unknown[], n: number, what: string): void {
+  const sorted = [...results].sort((a, b) => Number(a) - Number(b));
+  check(
+    sorted.length === n && sorted.every((value, i) => value === i + 1),
+    `${what} should resolve 1..${n} once each, got ${show(sorted)}`,
+  );
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** Checks every read agrees that `key` is gone: `exists`, `expiresIn` and `get`. */
 export async function checkGone(store: Store, key: string, what: string): Promise<void> {

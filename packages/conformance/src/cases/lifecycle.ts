@@ -1,7 +1,7 @@
-import { type ExpirySweepingStore, StoreRegistry } from '@stores/core';
+import { type ExpirySweepingStore, type Store, StoreRegistry } from '@stores/core';
 import { check, checkBytes, checkRejects, checkThrows, show } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../types.js';
-import { filled } from './helpers.js';
+import { collectKeys, filled } from './helpers.js';
 
 async function capabilitiesFrozen({ store }: CaseContext): Promise<void> {
   const { capabilities } = store;
@@ -20,6 +20,16 @@ async function capabilitiesFrozen({ store }: CaseContext): Promise<void> {
   }
 }
 
+/** Checks `delete`, `setIfAbsent`, `increment`, `touch` and `keys` reject with STORE_CLOSED. */
+async function checkClosedKeyMethods(store: Store, when: string): Promise<void> {
+  const closed = 'STORE_CLOSED';
+  await checkRejects(() => store.delete('k'), closed, `delete ${when}`);
+  await checkRejects(() => store.setIfAbsent('n', 'v'), closed, `setIfAbsent ${when}`);
+  await checkRejects(() => store.increment('n'), closed, `increment ${when}`);
+  await checkRejects(() => store.touch('k', { expiresIn: 1 }), closed, `touch ${when}`);
+  await checkRejects(() => collectKeys(store), closed, `keys() ${when}`);
+}
+
 async function closedRejects({ store }: CaseContext): Promise<void> {
   await store.set('k', 'v');
   await store.close();
@@ -31,10 +41,10 @@ async function closedRejects({ store }: CaseContext): Promise<void> {
     closed,
     'get with renewFor after close',
   );
-  await checkRejects(() => store.delete('k'), closed, 'delete after close');
   await checkRejects(() => store.deleteAll(), closed, 'deleteAll after close');
   await checkRejects(() => store.exists('k'), closed, 'exists after close');
   await checkRejects(() => store.expiresIn('k'), closed, 'expiresIn after close');
+  await checkClosedKeyMethods(store, 'after close');
   checkThrows(() => store.withNamespace('n'), closed, 'withNamespace after close');
   if (store.capabilities.deleteExpired) {
     const sweeping = store as ExpirySweepingStore;
@@ -84,6 +94,25 @@ async function parentClosesChildren({ store }: CaseContext): Promise<void> {
     'a grandchild of a closed store',
   );
   checkThrows(() => child.withNamespace('x'), 'STORE_CLOSED', 'withNamespace on a closed child');
+}
+
+async function ancestorClosed({ store }: CaseContext): Promise<void> {
+  const grandchild = store.withNamespace('c').withNamespace('g');
+  await Promise.all(Array.from({ length: 5 }, (_, i) => grandchild.set(`k${i}`, 'v')));
+  const started = grandchild.keys();
+  const first = await started.next();
+  check(first.done !== true, 'keys() of a grandchild with 5 entries should yield');
+  await store.close();
+  await checkClosedKeyMethods(grandchild, 'of a grandchild after its ancestor closed');
+  await checkRejects(
+    // Whatever the iterator had buffered, draining it must end in STORE_CLOSED, not in done.
+    async () => {
+      let next = await started.next();
+      while (next.done !== true) next = await started.next();
+    },
+    'STORE_CLOSED',
+    "a grandchild's keys() iteration begun before the close",
+  );
 }
 
 async function concurrentSets({ store }: CaseContext): Promise<void> {
@@ -218,6 +247,12 @@ export const lifecycleCases: readonly ConformanceCase[] = [
     id: 'close.parent-closes-children',
     title: 'closing a store closes its namespaces',
     run: parentClosesChildren,
+  },
+  {
+    id: 'close.ancestor-closes-new-methods',
+    title:
+      "closing a store makes a grandchild's delete, setIfAbsent, increment, touch and keys reject",
+    run: ancestorClosed,
   },
   {
     id: 'concurrency.same-key',

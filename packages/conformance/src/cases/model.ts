@@ -1,7 +1,15 @@
 import type { Store } from '@stores/core';
 import fc from 'fast-check';
-import { ConformanceError, check, checkBytes, describeError, show } from '../assertions.js';
+import {
+  ConformanceError,
+  check,
+  checkBytes,
+  checkRejects,
+  describeError,
+  show,
+} from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../types.js';
+import { checkSameKeys, collectKeys } from './helpers.js';
 
 // TTLs far longer than a run, so the model needs no clock and every run is deterministic.
 const LONG_TTL = 1000;
@@ -14,13 +22,27 @@ const DESCENDANTS: readonly (readonly number[])[] = [[0, 1], [1], [2]];
 const KEYS: readonly string[] = ['', 'k', 'c:k'];
 
 type Op =
-  | { op: 'set'; ns: number; key: string; value: Uint8Array | string; expires: boolean }
+  | {
+      op: 'set' | 'setIfAbsent';
+      ns: number;
+      key: string;
+      value: Uint8Array | string;
+      expires: boolean;
+    }
   | { op: 'get'; ns: number; key: string; renew: boolean }
-  | { op: 'delete' | 'exists' | 'expiresIn'; ns: number; key: string }
+  | { op: 'increment'; ns: number; key: string; by: number; expires: boolean }
+  | { op: 'delete' | 'exists' | 'expiresIn' | 'touch'; ns: number; key: string }
+  | { op: 'keys'; ns: number; prefix: string | undefined }
   | { op: 'deleteAll'; ns: number };
 
 const ns = fc.integer({ min: 0, max: NAMESPACES.length - 1 });
 const key = fc.constantFrom(...KEYS);
+// Counters and near-counters meet increment often; raw bytes and strings test everything else.
+const value = fc.oneof(
+  fc.uint8Array({ maxLength: 16 }),
+  fc.string({ maxLength: 8 }),
+  fc.constantFrom('0', '41', '-7', '01', '+1', 'x'),
+);
 // Weighted towards writes so that entries pile up across namespaces before reads and deletes.
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -29,8 +51,37 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant('set' as const),
       ns,
       key,
-      value: fc.oneof(fc.uint8Array({ maxLength: 16 }), fc.string({ maxLength: 8 })),
+      value,
       expires: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('setIfAbsent' as const),
+      ns,
+      key,
+      value,
+      expires: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('increment' as const),
+      ns,
+      key,
+      by: fc.integer({ min: -3, max: 3 }),
+      expires: fc.boolean(),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('touch' as const), ns, key }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('keys' as const),
+      ns,
+      prefix: fc.constantFrom(undefined, '', 'c', 'c:', 'k'),
     }),
   },
   {
@@ -50,6 +101,14 @@ interface ModelEntry {
 
 const toBytes = (value: Uint8Array | string): Uint8Array =>
   typeof value === 'string' ? new TextEncoder().encode(value) : value.slice();
+
+/** The integer the model says `increment` reads from `bytes`, or undefined if it is none. */
+function counterOf(bytes: Uint8Array): number | undefined {
+  const text = new TextDecoder().decode(bytes);
+  return /^(?:0|-?[1-9][0-9]{0,15})$/.test(text) && Number.isSafeInteger(Number(text))
+    ? Number(text)
+    : undefined;
+}
 
 /** Applies `op` to the store and the model and checks they agree. */
 async function step(
@@ -73,10 +132,12 @@ async function step(
       else checkBytes(got, want.bytes, `${what} ${show(op.key)}`);
       return;
     }
-    case 'delete':
-      await store.delete(op.key);
+    case 'delete': {
+      const got = await store.delete(op.key);
+      check(got === entries.has(op.key), `${what} ${show(op.key)}: got ${show(got)}`);
       entries.delete(op.key);
       return;
+    }
     case 'exists': {
       const got = await store.exists(op.key);
       check(got === entries.has(op.key), `${what} ${show(op.key)}: got ${got}`);
@@ -95,6 +156,43 @@ async function step(
         );
       return;
     }
+    case 'setIfAbsent': {
+      const options = op.expires ? { expiresIn: LONG_TTL } : undefined;
+      const got = await store.setIfAbsent(op.key, op.value, options);
+      check(got === !entries.has(op.key), `${what} ${show(op.key)}: got ${show(got)}`);
+      if (got) entries.set(op.key, { bytes: toBytes(op.value), expires: op.expires });
+      return;
+    }
+    case 'increment': {
+      const options = { by: op.by, ...(op.expires ? { expiresIn: LONG_TTL } : {}) };
+      const entry = entries.get(op.key);
+      const current = entry === undefined ? 0 : counterOf(entry.bytes);
+      if (current === undefined) {
+        await checkRejects(() => store.increment(op.key, options), 'STORE_INVALID_VALUE', what);
+        return;
+      }
+      const got = await store.increment(op.key, options);
+      check(
+        got === current + op.by,
+        `${what} ${show(op.key)}: expected ${current + op.by}, got ${show(got)}`,
+      );
+      const bytes = new TextEncoder().encode(String(got));
+      entries.set(op.key, { bytes, expires: entry === undefined ? op.expires : entry.expires });
+      return;
+    }
+    case 'touch': {
+      const got = await store.touch(op.key, { expiresIn: LONG_TTL });
+      const entry = entries.get(op.key);
+      check(got === (entry !== undefined), `${what} ${show(op.key)}: got ${show(got)}`);
+      if (entry !== undefined) entry.expires = true;
+      return;
+    }
+    case 'keys': {
+      const options = op.prefix === undefined ? undefined : { prefix: op.prefix };
+      const want = [...entries.keys()].filter((k) => k.startsWith(op.prefix ?? ''));
+      checkSameKeys(await collectKeys(store, options), want, `${what} ${show(op.prefix)}`);
+      return;
+    }
     case 'deleteAll':
       await store.deleteAll();
       for (const i of DESCENDANTS[op.ns] ?? []) model[i]?.clear();
@@ -110,6 +208,12 @@ function describeOp(op: Op): string {
       return `set ${where} ${show(op.key)} = ${show(op.value)}${op.expires ? ' (expires)' : ''}`;
     case 'get':
       return `get ${where} ${show(op.key)}${op.renew ? ' (renew)' : ''}`;
+    case 'setIfAbsent':
+      return `setIfAbsent ${where} ${show(op.key)} = ${show(op.value)}${op.expires ? ' (expires)' : ''}`;
+    case 'increment':
+      return `increment ${where} ${show(op.key)} by ${op.by}${op.expires ? ' (expires)' : ''}`;
+    case 'keys':
+      return `keys ${where}${op.prefix === undefined ? '' : ` prefix ${show(op.prefix)}`}`;
     case 'deleteAll':
       return `deleteAll ${where}`;
     default:
@@ -147,6 +251,6 @@ async function randomOperations({ store }: CaseContext): Promise<void> {
 /** Random operation sequences over three namespaces, checked against an in-memory model. */
 export const modelCase: ConformanceCase = {
   id: 'model.random-operations',
-  title: 'random set/get/delete/exists/expiresIn/deleteAll sequences match a reference model',
+  title: 'random sequences of every operation over three namespaces match a reference model',
   run: randomOperations,
 };

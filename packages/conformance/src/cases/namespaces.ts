@@ -6,17 +6,33 @@ import { checkGone, checkNoExpiry, nested } from './helpers.js';
 async function deleteRemoves({ store }: CaseContext): Promise<void> {
   await store.set('k', 'v', { expiresIn: 100 });
   await store.set('other', 'o');
-  await store.delete('k');
+  await store.set('empty', '');
+  const removed = await store.delete('k');
+  check(removed === true, `delete of an entry should resolve true, got ${show(removed)}`);
   await checkGone(store, 'k', 'a deleted key');
   checkBytes(await store.get('other'), 'o', 'another key after a delete');
+  const empty = await store.delete('empty');
+  check(empty === true, `delete of an empty value should resolve true, got ${show(empty)}`);
 }
 
 async function deleteMissing({ store }: CaseContext): Promise<void> {
-  await store.delete('missing');
+  const missing = await store.delete('missing');
+  check(missing === false, `delete of a missing key should resolve false, got ${show(missing)}`);
   await store.set('k', 'v');
   await store.delete('k');
-  await store.delete('k');
+  const again = await store.delete('k');
+  check(again === false, `a second delete should resolve false, got ${show(again)}`);
   await checkGone(store, 'k', 'a key deleted twice');
+}
+
+async function deleteExpired(ctx: CaseContext): Promise<void> {
+  const { store } = ctx;
+  const ttl = ctx.ttl(0.15);
+  await store.set('k', 'v', { expiresIn: ttl });
+  await ctx.waitPast(ttl);
+  const removed = await store.delete('k');
+  check(removed === false, `delete of an expired entry should resolve false, got ${show(removed)}`);
+  await checkGone(store, 'k', 'an expired key after delete');
 }
 
 async function deleteAllOwn({ store }: CaseContext): Promise<void> {
@@ -163,8 +179,21 @@ async function namespaceNames({ store }: CaseContext): Promise<void> {
 
 /** delete, deleteAll and namespaces. */
 export const namespaceCases: readonly ConformanceCase[] = [
-  { id: 'delete.removes', title: 'removes one entry and nothing else', run: deleteRemoves },
-  { id: 'delete.missing', title: 'is a no-op for a missing key', run: deleteMissing },
+  {
+    id: 'delete.removes',
+    title: 'removes one entry and nothing else, resolving true',
+    run: deleteRemoves,
+  },
+  {
+    id: 'delete.missing',
+    title: 'is a no-op for a missing key, resolving false',
+    run: deleteMissing,
+  },
+  {
+    id: 'delete.expired',
+    title: 'resolves false for an expired entry',
+    run: deleteExpired,
+  },
   { id: 'deleteAll.own-entries', title: 'removes every entry of the namespace', run: deleteAllOwn },
   {
     id: 'deleteAll.spares-siblings',
