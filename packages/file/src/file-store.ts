@@ -1,36 +1,47 @@
-import { constants } from 'node:buffer';
-import { type Dirent, constants as fs } from 'node:fs';
-import { lstat, open, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BaseStore, type StoreCapabilities, StoreError } from '@stores/core';
+import {
+  addToCounter,
+  BaseStore,
+  formatCounter,
+  parseCounter,
+  readOptions,
+  type StoreCapabilities,
+  StoreError,
+} from '@stores/core';
+import { checkDirectories, ensureDirectories, type RootDirectory } from './directories.js';
 import {
   decodeEntry,
-  decodeExpiry,
+  decodeHeader,
   EXPIRY_OFFSET,
   encodeEntry,
   encodeExpiry,
   HEADER_SIZE,
-  hasMagic,
-  MAGIC,
+  holdsKey,
 } from './format.js';
-import { io, makeDirectory, removeIf, syncDirectory, unless, writeAtomic } from './io.js';
 import {
-  entryLocation,
-  isEntryName,
-  isNamespaceName,
-  isShardName,
-  isTempName,
-  namespaceDirName,
-  sha256Hex,
-} from './layout.js';
+  io,
+  makeDirectory,
+  openEntry,
+  readHead,
+  readWhole,
+  syncDirectory,
+  tempNameFor,
+  unless,
+  writeAtomic,
+} from './io.js';
+import { entryLocation, namespaceDirName, sha256Hex } from './layout.js';
+import { type Step, Updates } from './update.js';
+import { namespaceKeys, removeEmptyDirectory, type SweepMode, sweepNamespace } from './walk.js';
 
 /** Options of `FileStore`. */
 export interface FileStoreOptions {
   /** The root directory of the store; relative paths resolve against the working directory. */
   path: string;
   /**
-   * Create the root directory (and its parents) on first use. With `false`, a missing root is a
-   * `STORE_IO` error on first use. Sub-directories are always created. Default: `true`.
+   * Create the root directory (and its parents) when it is missing. With `false`, the store
+   * never creates the root or its parents: a missing root is a `STORE_IO` error. Namespace and
+   * shard directories below the root are always created. Default: `true`.
    */
   createDirectories?: boolean;
   /**
@@ -42,33 +53,28 @@ export interface FileStoreOptions {
   now?: () => number;
 }
 
-/** A temp file untouched for this long belongs to a crashed writer; `deleteExpired()` removes it. */
-export const STALE_TEMP_MS: number = 60 * 60 * 1000;
-
-// Files swept in parallel per directory: enough to keep libuv's thread pool busy.
-const SWEEP_CONCURRENCY = 16;
-// Directory errors that mean "not empty any more / already gone": leave the directory be.
-const KEEP_DIRECTORY = ['ENOTEMPTY', 'EEXIST', 'ENOENT', 'EBUSY'];
-
-// An entry path holding a symbolic link (ELOOP with O_NOFOLLOW) or a directory is not ours.
-const NOT_AN_ENTRY = ['ENOENT', 'EISDIR', 'ELOOP'];
-const NO_FOLLOW = fs.O_NOFOLLOW ?? 0; // not defined on Windows, which has no such links here
-
+const OPTIONS = ['path', 'createDirectories', 'durable', 'now'] as const;
 const encoder = new TextEncoder();
 
 /** The state a root store and all its namespaces share. */
-class FileState {
+class FileState implements RootDirectory {
   readonly root: string;
+  readonly createRoot: boolean;
   readonly durable: boolean;
   readonly now: () => number;
-  readonly #createDirectories: boolean;
+  readonly updates: Updates = new Updates();
   #ready: Promise<void> | undefined;
 
   constructor(options: FileStoreOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new StoreError('STORE_INVALID_ARGUMENT', 'FileStore options must be an object');
     }
-    const { path, createDirectories = true, durable = false, now = Date.now } = options;
+    const {
+      path,
+      createDirectories = true,
+      durable = false,
+      now = Date.now,
+    } = readOptions<FileStoreOptions>(options, 'new FileStore()', OPTIONS);
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
       throw new StoreError('STORE_INVALID_ARGUMENT', 'path must be a non-empty path string');
     }
@@ -79,13 +85,13 @@ class FileState {
       throw new StoreError('STORE_INVALID_ARGUMENT', 'now must be a function returning ms');
     }
     this.root = resolve(path);
+    this.createRoot = createDirectories;
     this.durable = durable;
     // Whole ms: the file stores an integer, and expiresIn has 1 ms resolution.
     this.now = () => Math.floor(now());
-    this.#createDirectories = createDirectories;
   }
 
-  /** Resolves once the root directory exists; a failure is reported and retried next time. */
+  /** Resolves once the root directory was found (or created); a failure is retried next time. */
   ready(): Promise<void> {
     this.#ready ??= this.#prepare().catch((error: unknown) => {
       this.#ready = undefined;
@@ -96,7 +102,7 @@ class FileState {
 
   async #prepare(): Promise<void> {
     const root = this.root;
-    if (this.#createDirectories) {
+    if (this.createRoot) {
       await io('create directory', root, () => makeDirectory(root, this.durable));
       return;
     }
@@ -107,12 +113,13 @@ class FileState {
   }
 }
 
-interface ReadEntry {
-  value: Uint8Array;
-  /** ms since the epoch, after any renew; `Infinity` if the entry never expires. */
-  expiresAt: number;
-  /** The clock reading the entry was judged live at. */
-  now: number;
+/** Where one key's entry lives. */
+interface Location {
+  /** The key's UTF-8 bytes. */
+  keyBytes: Uint8Array;
+  file: string;
+  /** The directories below the root it sits in, outermost first (namespaces, then shard). */
+  dirs: readonly string[];
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -125,13 +132,16 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 /**
  * A store on the local file system: one file per entry named by the SHA-256 of its key,
  * written atomically (temp file + rename), namespaces as sub-directories, shared safely by
- * every process that opens the same directory.
+ * every process that opens the same directory; `increment` and `setIfAbsent` are exact across
+ * processes, under a lock file per entry.
  */
 export class FileStore extends BaseStore {
   /** Persistent, shared between processes, expired entries swept by `deleteExpired()`. */
   readonly capabilities: StoreCapabilities = CAPABILITIES;
   #state: FileState;
   #dir: string;
+  /** The namespace directories from below the root down to `#dir`; empty for the root store. */
+  #chain: readonly string[] = [];
 
   /** Creates a root store in `options.path`; nothing touches the disk until first use. */
   constructor(options: FileStoreOptions) {
@@ -147,8 +157,9 @@ export class FileStore extends BaseStore {
 
   /**
    * Removes the expired entries of this namespace and all namespaces below it, and temp files
-   * untouched for `STALE_TEMP_MS` (judged by `now`); resolves to the number of entries removed
-   * (temp files are not counted). Foreign and unreadable files are left alone.
+   * untouched for `STALE_TEMP_MS` (judged by `now`); takes over locks left by crashed
+   * processes. Resolves to the number of entries removed (temp files are not counted).
+   * Foreign and unreadable files are left alone.
    */
   async deleteExpired(): Promise<number> {
     this.assertOpen();
@@ -156,27 +167,57 @@ export class FileStore extends BaseStore {
   }
 
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
-    await this.#state.ready();
-    const keyBytes = encoder.encode(key);
-    const { shard, file } = entryLocation(this.#dir, sha256Hex(keyBytes));
-    const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : this.#state.now() + ttlMs;
-    await writeAtomic(shard, file, encodeEntry(keyBytes, value, expiresAt), this.#state.durable);
+    const { keyBytes, file, dirs } = await this.#locate(key);
+    const ensure = () => ensureDirectories(this.#state, dirs);
+    await ensure();
+    const bytes = encodeEntry(keyBytes, value, this.#expiresAt(this.#state.now(), ttlMs));
+    await writeAtomic(file, bytes, this.#state.durable, ensure);
   }
 
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
-    return (await this.#read(key, renewMs))?.value ?? null;
+    return (
+      (await this.#withEntry(key, renewMs !== undefined, 'read', async (handle, keyBytes) => {
+        const info = await handle.stat();
+        const bytes = info.isFile() ? await readWhole(handle, info.size) : undefined;
+        const entry = bytes === undefined ? undefined : decodeEntry(bytes, keyBytes);
+        const now = this.#state.now();
+        if (entry === undefined || now >= entry.expiresAt) return undefined;
+        if (renewMs !== undefined && entry.expiresAt !== Number.POSITIVE_INFINITY) {
+          await this.#writeExpiry(handle, now + renewMs);
+        }
+        return entry.value;
+      })) ?? null
+    );
   }
 
-  protected async doDelete(key: string): Promise<void> {
-    await this.#state.ready();
-    const { shard, file } = entryLocation(this.#dir, sha256Hex(encoder.encode(key)));
-    const removed = await io('delete', file, () =>
-      unless(['ENOENT'], false, async () => {
-        await unlink(file);
-        return true;
-      }),
-    );
-    if (removed && this.#state.durable) await io('sync', shard, () => syncDirectory(shard));
+  /**
+   * Moves the entry aside (so what is judged is exactly what is removed), judges it by its
+   * header, then removes it. A link or other non-directory at the entry path is removed as it
+   * is (never followed); a directory there is foreign and stays.
+   */
+  protected async doDelete(key: string): Promise<boolean> {
+    const { keyBytes, file, dirs } = await this.#locate(key);
+    // Both only look at metadata, so they run at once; nothing is touched before the check.
+    const [present, info] = await Promise.all([
+      checkDirectories(dirs),
+      io('inspect', file, () => unless(['ENOENT'], undefined, () => lstat(file))),
+    ]);
+    if (!present || info === undefined || info.isDirectory()) return false;
+    let live = false;
+    if (info.isFile()) {
+      const aside = tempNameFor(file);
+      const moved = await io('delete', file, () =>
+        unless(['ENOENT'], false, () => rename(file, aside).then(() => true)),
+      );
+      if (!moved) return false;
+      live = (await this.#liveExpiry(aside, keyBytes)) !== undefined;
+      await io('delete', aside, () => unless(['ENOENT'], undefined, () => unlink(aside)));
+    } else {
+      await io('delete', file, () => unless(['ENOENT'], undefined, () => unlink(file)));
+    }
+    const shard = dirs[dirs.length - 1] ?? this.#dir;
+    if (this.#state.durable) await io('sync', shard, () => syncDirectory(shard));
+    return live;
   }
 
   protected async doDeleteAll(): Promise<void> {
@@ -184,177 +225,154 @@ export class FileStore extends BaseStore {
   }
 
   protected async doExists(key: string): Promise<boolean> {
-    return (await this.#read(key, undefined)) !== undefined;
+    return (await this.#withLive(key, false, async () => true)) ?? false;
   }
 
   protected async doExpiresIn(key: string): Promise<number | null> {
-    const entry = await this.#read(key, undefined);
-    return entry === undefined ? null : entry.expiresAt - entry.now;
+    return (await this.#withLive(key, false, async (_, expiresAt, now) => expiresAt - now)) ?? null;
+  }
+
+  protected async doSetIfAbsent(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number | undefined,
+  ): Promise<boolean> {
+    return this.#update(key, (current, now) =>
+      current === undefined
+        ? { next: { value, expiresAt: this.#expiresAt(now, ttlMs) }, result: true }
+        : { next: current, result: false },
+    );
+  }
+
+  protected async doIncrement(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    return this.#update(key, (current, now) => {
+      const result = addToCounter(current === undefined ? 0 : parseCounter(current.value), by);
+      const expiresAt = current?.expiresAt ?? this.#expiresAt(now, ttlMs);
+      return { next: { value: formatCounter(result), expiresAt }, result };
+    });
+  }
+
+  /**
+   * Rewrites only the 8 expiry bytes, in place, through the descriptor the header was read from
+   * (as a renew does): a `set` or `delete` that replaced or removed the file meanwhile wins.
+   */
+  protected async doTouch(key: string, ttlMs: number): Promise<boolean> {
+    const touched = await this.#withLive(key, true, async (handle, _, now) => {
+      await this.#writeExpiry(handle, now + ttlMs);
+      return true;
+    });
+    return touched ?? false;
+  }
+
+  protected async *doKeys(prefix: string | undefined): AsyncGenerator<string, void, undefined> {
+    await this.#state.ready();
+    if (!(await checkDirectories(this.#chain))) return;
+    const wanted = prefix === undefined || prefix === '' ? undefined : encoder.encode(prefix);
+    yield* namespaceKeys(this.#dir, wanted, this.#state.now);
   }
 
   protected createNamespace(name: string): FileStore {
     const child = new FileStore({ path: this.#state.root });
     child.#state = this.#state;
     child.#dir = join(this.#dir, namespaceDirName(name));
+    child.#chain = [...this.#chain, child.#dir];
     return child;
   }
 
-  /**
-   * Reads and checks the entry for `key`; a missing, foreign, corrupt or expired file is
-   * `undefined`. With `renewMs`, an entry that expires gets its expiry field overwritten in
-   * place, through the descriptor the value was read from: if a `set` or `delete` replaced or
-   * removed the file meanwhile, the write lands on the old, unreachable inode and undoes nothing.
-   */
-  async #read(key: string, renewMs: number | undefined): Promise<ReadEntry | undefined> {
+  async #locate(key: string): Promise<Location> {
     await this.#state.ready();
     const keyBytes = encoder.encode(key);
-    const { file } = entryLocation(this.#dir, sha256Hex(keyBytes));
-    const handle = await io('open', file, () =>
-      unless(NOT_AN_ENTRY, undefined, () =>
-        open(file, (renewMs === undefined ? fs.O_RDONLY : fs.O_RDWR) | NO_FOLLOW),
-      ),
-    );
+    const { shard, file } = entryLocation(this.#dir, sha256Hex(keyBytes));
+    return { keyBytes, file, dirs: [...this.#chain, shard] };
+  }
+
+  #expiresAt(now: number, ttlMs: number | undefined): number {
+    return ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
+  }
+
+  /** Overwrites the expiry field of the open entry file (synced with `durable`). */
+  async #writeExpiry(handle: FileHandle, expiresAt: number): Promise<void> {
+    await handle.write(encodeExpiry(expiresAt), 0, 8, EXPIRY_OFFSET);
+    if (this.#state.durable) await handle.datasync();
+  }
+
+  /**
+   * Opens the entry file of `key` (never through a link) and runs `use` on it; resolves
+   * `undefined` if no file is there. `use` gets the descriptor, so a renew or touch writes to
+   * the inode it read: if a `set` or `delete` replaced or removed the file meanwhile, the write
+   * lands on the old, unreachable inode and undoes nothing.
+   */
+  async #withEntry<T>(
+    key: string,
+    writable: boolean,
+    action: string,
+    use: (handle: FileHandle, keyBytes: Uint8Array) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    const { keyBytes, file, dirs } = await this.#locate(key);
+    if (!(await checkDirectories(dirs))) return undefined;
+    const handle = await io('open', file, () => openEntry(file, writable));
     if (handle === undefined) return undefined;
     try {
-      return await io(renewMs === undefined ? 'read' : 'read and renew', file, async () => {
-        const info = await handle.stat();
-        if (!info.isFile() || info.size < HEADER_SIZE || info.size > constants.MAX_LENGTH) {
-          return undefined;
-        }
-        const bytes = new Uint8Array(info.size);
-        let filled = 0;
-        while (filled < bytes.length) {
-          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-          if (bytesRead === 0) return undefined;
-          filled += bytesRead;
-        }
-        const entry = decodeEntry(bytes, keyBytes);
-        const now = this.#state.now();
-        if (entry === undefined || now >= entry.expiresAt) return undefined;
-        let { expiresAt } = entry;
-        if (renewMs !== undefined && expiresAt !== Number.POSITIVE_INFINITY) {
-          expiresAt = now + renewMs;
-          await handle.write(encodeExpiry(expiresAt), 0, 8, EXPIRY_OFFSET);
-          if (this.#state.durable) await handle.datasync();
-        }
-        return { value: entry.value, expiresAt, now };
-      });
+      return await io(action, file, () => use(handle, keyBytes));
     } finally {
       await handle.close();
     }
   }
 
-  /** Sweeps this namespace, then removes its directory if that left it empty (never the root). */
-  async #sweepHere(mode: 'all' | 'expired'): Promise<number> {
-    await this.#state.ready();
-    const removed = await this.#sweep(this.#dir, mode, this.#state.now());
-    if (this.#dir !== this.#state.root) await removeEmptyDirectory(this.#dir);
-    return removed;
-  }
-
   /**
-   * Walks `dir`: its shard directories and child namespace directories, never anything else
-   * and never a symbolic link. `'all'` removes every file that carries the magic; `'expired'`
-   * removes expired entries. Both remove stale temp files and prune empty sub-directories.
-   * Resolves to the number of entries removed.
+   * Runs `use` if `key` holds an unexpired entry, judged by the header and stored key alone:
+   * the value and its checksum are not read (only `get` reads them).
    */
-  async #sweep(dir: string, mode: 'all' | 'expired', now: number): Promise<number> {
-    const children = await io('list', dir, () =>
-      unless(['ENOENT'], [] as Dirent[], () => readdir(dir, { withFileTypes: true })),
-    );
-    let removed = 0;
-    for (const child of children) {
-      if (!child.isDirectory()) continue;
-      const path = join(dir, child.name);
-      if (isShardName(child.name)) removed += await this.#sweepShard(path, mode, now);
-      else if (isNamespaceName(child.name)) removed += await this.#sweep(path, mode, now);
-      else continue;
-      await removeEmptyDirectory(path);
-    }
-    return removed;
+  #withLive<T>(
+    key: string,
+    writable: boolean,
+    use: (handle: FileHandle, expiresAt: number, now: number) => Promise<T>,
+  ): Promise<T | undefined> {
+    return this.#withEntry(key, writable, writable ? 'touch' : 'read', async (handle, keyBytes) => {
+      const expiresAt = await headerExpiry(handle, keyBytes);
+      const now = this.#state.now();
+      return expiresAt === undefined || now >= expiresAt ? undefined : use(handle, expiresAt, now);
+    });
   }
 
-  async #sweepShard(shard: string, mode: 'all' | 'expired', now: number): Promise<number> {
-    const files = await io('list', shard, () =>
-      unless(['ENOENT'], [] as Dirent[], () => readdir(shard, { withFileTypes: true })),
-    );
-    let removed = 0;
-    await forEachLimit(files, SWEEP_CONCURRENCY, async (entry) => {
-      if (!entry.isFile()) return;
-      const file = join(shard, entry.name);
-      if (isTempName(entry.name)) {
-        await io('remove stale temp file', file, () => removeStaleTemp(file, now));
-      } else if (isEntryName(entry.name)) {
-        const gone = await io('sweep', file, () =>
-          mode === 'all' ? removeOurs(file) : removeExpired(file, now),
-        );
-        if (gone) removed++;
-      }
-    });
-    if (removed > 0 && this.#state.durable) await io('sync', shard, () => syncDirectory(shard));
+  /** The expiry of the unexpired entry for `keyBytes` in `file` (by its header), if it is one. */
+  async #liveExpiry(file: string, keyBytes: Uint8Array): Promise<number | undefined> {
+    const handle = await io('open', file, () => openEntry(file, false));
+    if (handle === undefined) return undefined;
+    try {
+      const expiresAt = await io('read', file, () => headerExpiry(handle, keyBytes));
+      return expiresAt !== undefined && this.#state.now() < expiresAt ? expiresAt : undefined;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #update<T>(key: string, step: Step<T>): Promise<T> {
+    const { keyBytes, file, dirs } = await this.#locate(key);
+    const { durable, now } = this.#state;
+    const ensure = () => ensureDirectories(this.#state, dirs);
+    return this.#state.updates.run({ file, key: keyBytes, durable, now, ensure }, step);
+  }
+
+  /** Sweeps this namespace, then removes its directory if that left it empty (never the root). */
+  async #sweepHere(mode: SweepMode): Promise<number> {
+    await this.#state.ready();
+    if (!(await checkDirectories(this.#chain))) return 0;
+    const { durable, now } = this.#state;
+    const removed = await sweepNamespace(this.#dir, mode, now(), durable);
+    if (this.#dir !== this.#state.root) await removeEmptyDirectory(this.#dir);
     return removed;
   }
 }
 
 /**
- * Removes `dir` if it is empty. A writer that loses this race recreates it (see writeAtomic);
- * a directory holding anything at all, foreign files included, stays.
+ * The expiry in the header of the open entry file, if the header is valid for a file of its
+ * size and the stored key is `keyBytes`; the value is not read.
  */
-async function removeEmptyDirectory(dir: string): Promise<void> {
-  await io('remove directory', dir, () => unless(KEEP_DIRECTORY, undefined, () => rmdir(dir)));
-}
-
-/** The first `length` bytes of `file` (fewer if it is shorter); empty if it is gone. */
-async function readHead(file: string, length: number): Promise<Uint8Array> {
-  const handle = await unless(NOT_AN_ENTRY, undefined, () => open(file, fs.O_RDONLY | NO_FOLLOW));
-  if (handle === undefined) return new Uint8Array(0);
-  try {
-    const head = new Uint8Array(length);
-    const { bytesRead } = await handle.read(head, 0, length, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Removes `file` if it carries the magic, i.e. this package wrote it. */
-async function removeOurs(file: string): Promise<boolean> {
-  if (!hasMagic(await readHead(file, MAGIC.length))) return false;
-  return unless(['ENOENT'], false, async () => {
-    await unlink(file);
-    return true;
-  });
-}
-
-/** Removes `file` if it is an expired entry, re-checking after moving it aside (see removeIf). */
-async function removeExpired(file: string, now: number): Promise<boolean> {
-  const isExpired = async (path: string) => {
-    const expiresAt = decodeExpiry(await readHead(path, HEADER_SIZE));
-    return expiresAt !== undefined && now >= expiresAt;
-  };
-  if (!(await isExpired(file))) return false;
-  return removeIf(file, isExpired);
-}
-
-/** Removes temp file `file` if nothing wrote to it for `STALE_TEMP_MS`. */
-async function removeStaleTemp(file: string, now: number): Promise<void> {
-  const info = await unless(['ENOENT'], undefined, () => lstat(file));
-  if (info === undefined || now - info.mtimeMs < STALE_TEMP_MS) return;
-  await unless(['ENOENT'], undefined, () => unlink(file));
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; rejects with the first failure. */
-async function forEachLimit<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+async function headerExpiry(handle: FileHandle, keyBytes: Uint8Array): Promise<number | undefined> {
+  const info = await handle.stat();
+  if (!info.isFile()) return undefined;
+  const head = await readHead(handle, HEADER_SIZE + keyBytes.length);
+  const header = decodeHeader(head, info.size);
+  return header !== undefined && holdsKey(head, header, keyBytes) ? header.expiresAt : undefined;
 }

@@ -76,25 +76,48 @@ export function decodeExpiry(header: Uint8Array): number | undefined {
   return stored === NEVER ? Number.POSITIVE_INFINITY : Number(stored);
 }
 
+/** The fields of a version-1 header whose lengths agree with the file's size. */
+export interface EntryHeader {
+  /** K, the key's length in bytes. */
+  keyLength: number;
+  /** ms since the epoch; `Infinity` when the entry never expires. */
+  expiresAt: number;
+}
+
+/**
+ * Decodes the header at the start of `head` (at least `HEADER_SIZE` bytes of a file of
+ * `fileSize` bytes), or `undefined` unless the magic and version match and
+ * `HEADER_SIZE + K + V` is exactly the file's size. Reads that need no value stop here.
+ */
+export function decodeHeader(head: Uint8Array, fileSize: number): EntryHeader | undefined {
+  const expiresAt = decodeExpiry(head);
+  if (expiresAt === undefined) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const keyLength = view.getUint32(12);
+  // A length beyond 2^53 loses precision here, but cannot add up to a real file size anyway.
+  const valueLength = Number(view.getBigUint64(24));
+  if (HEADER_SIZE + keyLength + valueLength !== fileSize) return undefined;
+  return { keyLength, expiresAt };
+}
+
+/** True if the header in `head` is followed by exactly the key bytes `key`. */
+export function holdsKey(head: Uint8Array, header: EntryHeader, key: Uint8Array): boolean {
+  if (header.keyLength !== key.length || head.length < HEADER_SIZE + key.length) return false;
+  return key.every((b, i) => head[HEADER_SIZE + i] === b);
+}
+
 /**
  * Decodes a whole entry file and checks it belongs to `key`: the magic, version, lengths,
  * checksum and stored key must all match, else `undefined` (a foreign, corrupt or colliding
  * file reads as missing).
  */
 export function decodeEntry(file: Uint8Array, key: Uint8Array): DecodedEntry | undefined {
-  const expiresAt = decodeExpiry(file);
-  if (expiresAt === undefined) return undefined;
+  const header = decodeHeader(file, file.length);
+  if (header === undefined || !holdsKey(file, header, key)) return undefined;
+  const value = file.subarray(HEADER_SIZE + key.length);
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const keyLength = view.getUint32(12);
-  const valueLength = view.getBigUint64(24);
-  if (keyLength !== key.length || BigInt(file.length - HEADER_SIZE - keyLength) !== valueLength) {
-    return undefined;
-  }
-  const storedKey = file.subarray(HEADER_SIZE, HEADER_SIZE + keyLength);
-  const value = file.subarray(HEADER_SIZE + keyLength);
-  if (view.getUint32(32) !== checksum(storedKey, value)) return undefined;
-  if (!storedKey.every((b, i) => key[i] === b)) return undefined;
-  return { expiresAt, value };
+  if (view.getUint32(32) !== checksum(key, value)) return undefined;
+  return { expiresAt: header.expiresAt, value };
 }
 
 /** CRC-32 of `key` then `value`. */

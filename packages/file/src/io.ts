@@ -1,4 +1,6 @@
+import { constants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import { constants as fs } from 'node:fs';
 import { type FileHandle, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
@@ -9,16 +11,21 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** `error` as `STORE_IO` naming the failed action and path, the original as `cause`. */
+export function ioError(action: string, path: string, error: unknown): StoreError {
+  if (StoreError.is(error)) return error;
+  const reason = errorCode(error) ?? (error instanceof Error ? error.message : String(error));
+  return new StoreError('STORE_IO', `FileStore cannot ${action} ${path}: ${reason}`, {
+    cause: error,
+  });
+}
+
 /** Runs a file operation, turning any failure into `STORE_IO` with the original as `cause`. */
 export async function io<T>(action: string, path: string, operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (StoreError.is(error)) throw error;
-    const reason = errorCode(error) ?? (error instanceof Error ? error.message : String(error));
-    throw new StoreError('STORE_IO', `FileStore cannot ${action} ${path}: ${reason}`, {
-      cause: error,
-    });
+    throw ioError(action, path, error);
   }
 }
 
@@ -35,6 +42,44 @@ export async function unless<T>(
     if (code !== undefined && codes.includes(code)) return fallback;
     throw error;
   }
+}
+
+// What opening an entry path yields when something other than a regular file is there: a
+// symbolic link (ELOOP, as O_NOFOLLOW refuses it), a directory (opened for writing), a socket.
+const NOT_AN_ENTRY = ['ENOENT', 'EISDIR', 'ELOOP', 'ENXIO'];
+// Never follow a link at the entry's name; never block on a FIFO someone put there. (Windows
+// defines neither flag, and has no such links or FIFOs here.)
+const ENTRY_FLAGS = (fs.O_NOFOLLOW ?? 0) | (fs.O_NONBLOCK ?? 0);
+
+/**
+ * Opens the entry file `file` for reading (and writing, if `writable`) without following a
+ * link; `undefined` if nothing, or something that cannot be an entry, is there.
+ */
+export function openEntry(file: string, writable: boolean): Promise<FileHandle | undefined> {
+  const flags = (writable ? fs.O_RDWR : fs.O_RDONLY) | ENTRY_FLAGS;
+  return unless(NOT_AN_ENTRY, undefined, () => open(file, flags));
+}
+
+/**
+ * The whole content of an open file of `size` bytes, or `undefined` if it is no longer that
+ * long or too large for one buffer.
+ */
+export async function readWhole(handle: FileHandle, size: number): Promise<Uint8Array | undefined> {
+  if (size > constants.MAX_LENGTH) return undefined;
+  const bytes = await readHead(handle, size);
+  return bytes.length === size ? bytes : undefined;
+}
+
+/** The first `length` bytes of an open file (fewer if it is shorter). */
+export async function readHead(handle: FileHandle, length: number): Promise<Uint8Array> {
+  const head = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(head, filled, length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return head.subarray(0, filled);
 }
 
 /** A fresh temporary name next to `file`, matching the pattern sweeps recognise. */
@@ -65,37 +110,39 @@ export async function makeDirectory(dir: string, durable: boolean): Promise<void
   }
 }
 
-// A sweep may remove an empty directory between our mkdir and our open: try again.
+// A sweep may remove an empty directory between ensure() and our open: try again.
 const OPEN_ATTEMPTS = 4;
 
 /**
- * Creates the exclusive new file `file` in `dir`, creating `dir` (and missing parents) only if
- * it is missing, so the common case costs one system call.
+ * Creates the new file `file` exclusively (never through a link at its name), calling `ensure`
+ * to create its directory only if that is missing, so the common case costs one system call.
  */
-async function createInDirectory(dir: string, file: string, durable: boolean): Promise<FileHandle> {
+export async function createExclusive(
+  file: string,
+  ensure: () => Promise<void>,
+): Promise<FileHandle> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await open(file, 'wx');
     } catch (error) {
       if (errorCode(error) !== 'ENOENT' || attempt === OPEN_ATTEMPTS) throw error;
     }
-    await makeDirectory(dir, durable);
+    await ensure();
   }
 }
 
 /**
- * Replaces `file` (in directory `dir`) with `bytes` atomically: a temp file in the same
- * directory, renamed over the target, so readers see the old or the new file, never a part.
- * With `durable`, the file is synced before the rename and the directory after it.
+ * Writes `bytes` to a new temp file beside `file` and resolves its path; with `durable`, the
+ * data is synced first. A failed write removes the temp file and rejects.
  */
-export async function writeAtomic(
-  dir: string,
+export async function writeTemp(
   file: string,
   bytes: Uint8Array,
   durable: boolean,
-): Promise<void> {
+  ensure: () => Promise<void>,
+): Promise<string> {
   const temp = tempNameFor(file);
-  const handle = await io('create', temp, () => createInDirectory(dir, temp, durable));
+  const handle = await io('create', temp, () => createExclusive(temp, ensure));
   try {
     await io('write', temp, async () => {
       try {
@@ -105,13 +152,37 @@ export async function writeAtomic(
         await handle.close();
       }
     });
-    await io('rename into', file, () => rename(temp, file));
   } catch (error) {
-    // The write already failed and is reported; a temp file we cannot remove is swept later.
-    await unlink(temp).catch(() => undefined);
+    await removeQuietly(temp);
     throw error;
   }
-  if (durable) await io('sync', dir, () => syncDirectory(dir));
+  return temp;
+}
+
+/**
+ * Replaces `file` with `bytes` atomically: a temp file in the same directory, renamed over the
+ * target, so readers see the old or the new file, never a part. With `durable`, the file is
+ * synced before the rename and the directory after it.
+ */
+export async function writeAtomic(
+  file: string,
+  bytes: Uint8Array,
+  durable: boolean,
+  ensure: () => Promise<void>,
+): Promise<void> {
+  const temp = await writeTemp(file, bytes, durable, ensure);
+  try {
+    await io('rename into', file, () => rename(temp, file));
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+  if (durable) await io('sync', dirname(file), () => syncDirectory(dirname(file)));
+}
+
+/** Removes `file` if it is there; a temp file that cannot be removed is swept later. */
+export async function removeQuietly(file: string): Promise<void> {
+  await unlink(file).catch(() => undefined);
 }
 
 /**

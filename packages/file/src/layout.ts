@@ -6,7 +6,10 @@ import { join } from 'node:path';
  *
  *   <dir>/<aa>/<aa…64 hex>                   an entry: sha256 of the key's UTF-8 bytes, sharded
  *                                             by its first two hex digits (256 sub-directories)
- *   <dir>/<aa>/<aa…64 hex>.<16 hex>.tmp      a write in flight (or left by a crash)
+ *   <dir>/<aa>/<aa…64 hex>.<16 hex>.tmp      a write in flight (or left by a crash), a lock's
+ *                                             ticket, a delete's moved-aside entry, or the
+ *                                             marker of a stale lock taken over (see lock.ts)
+ *   <dir>/<aa>/<aa…64 hex>.lock              the lock of an increment or setIfAbsent
  *   <dir>/ns-<escaped name>/                 a child namespace, readable for simple names
  *   <dir>/nh-<64 hex>/                       a child namespace whose escaped name is too long
  *
@@ -17,6 +20,7 @@ import { join } from 'node:path';
 const SHARD = /^[0-9a-f]{2}$/;
 const ENTRY = /^[0-9a-f]{64}$/;
 const TEMP = /^[0-9a-f]{64}\.[0-9a-f]{16}\.tmp$/;
+const LOCK = /^[0-9a-f]{64}\.lock$/;
 const NAMESPACE = /^(?:ns-[0-9a-z_~-]+|nh-[0-9a-f]{64})$/;
 
 // Characters kept as they are in a namespace directory name; every other UTF-8 byte (upper
@@ -66,6 +70,11 @@ export function isEntryName(name: string): boolean {
 /** True for the name of a temporary file this package writes. */
 export function isTempName(name: string): boolean {
   return TEMP.test(name);
+}
+
+/** True for the name of an entry's lock file. */
+export function isLockName(name: string): boolean {
+  return LOCK.test(name);
 }
 
 /** True for the name of a child namespace directory. */

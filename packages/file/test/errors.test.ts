@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,39 @@ describe('createDirectories: false', () => {
     writeFileSync(path, 'x');
     const error = await new FileStore({ path, createDirectories: false }).get('k').catch((e) => e);
     expect(StoreError.is(error, 'STORE_IO')).toBe(true);
+  });
+
+  it('never recreates a root (or its parents) removed after first use, whatever writes', async () => {
+    const parent = join(freshDir(), 'parent');
+    const path = join(parent, 'root');
+    mkdirSync(path, { recursive: true });
+    const store = new FileStore({ path, createDirectories: false });
+    const child = store.withNamespace('n');
+    await store.set('k', 'v');
+    await child.set('k', 'v');
+    rmSync(parent, { recursive: true });
+    await expectIo(store.set('k', 'v'), 'ENOENT');
+    await expectIo(child.set('k', 'v'), 'ENOENT');
+    await expectIo(store.setIfAbsent('new', 'v'), 'ENOENT');
+    await expectIo(child.increment('counter'), 'ENOENT');
+    expect(existsSync(parent)).toBe(false);
+    // Reads of a missing root find nothing; they create nothing either.
+    expect(await store.get('k')).toBeNull();
+    expect(await child.delete('k')).toBe(false);
+    expect(existsSync(parent)).toBe(false);
+    mkdirSync(path, { recursive: true });
+    await child.set('k', 'back');
+    expect(text(await child.get('k'))).toBe('back');
+  });
+
+  it('with the default, recreates a removed root and its parents on the next write', async () => {
+    const parent = join(freshDir(), 'parent');
+    const store = new FileStore({ path: join(parent, 'root') }).withNamespace('n');
+    await store.set('k', 'v');
+    rmSync(parent, { recursive: true });
+    await store.set('k', 'again');
+    expect(text(await store.get('k'))).toBe('again');
+    expect(await store.increment('counter')).toBe(1);
   });
 
   it('uses an existing root and still creates sub-directories', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
 
 const created: string[] = [];
@@ -44,4 +44,17 @@ export function fakeClock(start = 1_700_000_000_000): {
 /** The UTF-8 text of a value, or null. */
 export function text(value: Uint8Array | null): string | null {
   return value === null ? null : Buffer.from(value).toString('utf8');
+}
+
+/** Every key `keys()` yields, sorted (Node 20 has no Array.fromAsync). */
+export async function allKeys(keys: AsyncIterable<string>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const key of keys) all.push(key);
+  return all.sort();
+}
+
+/** Writes `bytes` to `file`, creating its directories: a file put there by someone else. */
+export function place(file: string, bytes: Uint8Array | string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
 }

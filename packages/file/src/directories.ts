@@ -1,0 +1,109 @@
+import { lstat, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { StoreError } from '@stores/core';
+import { errorCode, io, ioError, makeDirectory, syncDirectory, unless } from './io.js';
+
+/*
+ * No operation follows a symbolic link below the root. Node cannot open a directory and work
+ * relative to it (no openat), so every operation first looks at each directory of the layout
+ * it goes through (namespace directories, then the shard) with lstat, and refuses a link. What
+ * remains is a race: a directory replaced by a link between that look and the use, which takes
+ * someone who can already rename directories below the root (see the README).
+ */
+
+/** Where a store lives: its root, and whether it may create the root when it is missing. */
+export interface RootDirectory {
+  readonly root: string;
+  readonly createRoot: boolean;
+  readonly durable: boolean;
+}
+
+/** The error for a symbolic link in place of a directory of the layout: never followed. */
+function linkError(path: string): StoreError {
+  return new StoreError(
+    'STORE_IO',
+    `FileStore will not use ${path}: it is a symbolic link, and FileStore never follows a link ` +
+      'below its root (replace it with a directory, or point the store at the real one)',
+  );
+}
+
+/**
+ * Looks at `dirs` (the layout's directories below the root, outermost first) all at once:
+ * resolves `false` if one is missing, `true` if all are there, and rejects with `STORE_IO` if
+ * one is a symbolic link. A regular file in the way is left for the operation to fail on
+ * (`ENOTDIR`).
+ */
+export async function checkDirectories(dirs: readonly string[]): Promise<boolean> {
+  const infos = await Promise.all(
+    dirs.map((dir) => io('inspect', dir, () => unless(['ENOENT'], undefined, () => lstat(dir)))),
+  );
+  let present = true;
+  for (const [i, info] of infos.entries()) {
+    if (info === undefined) present = false;
+    else if (info.isSymbolicLink()) throw linkError(dirs[i] ?? '');
+  }
+  return present;
+}
+
+/** True if `dir` is a directory and not a link (for walks, which skip anything else). */
+export async function isRealDirectory(dir: string): Promise<boolean> {
+  const info = await io('inspect', dir, () => unless(['ENOENT'], undefined, () => lstat(dir)));
+  return info?.isDirectory() === true;
+}
+
+// A sweep may prune a directory we just created or found: start again, a few times.
+const ENSURE_ATTEMPTS = 4;
+
+/**
+ * Makes sure `dirs` (below `where.root`, outermost first) exist as real directories, creating
+ * the missing ones one by one, never through a link. The root itself is created (with its
+ * parents) only if `where.createRoot`; otherwise a missing root is `STORE_IO`.
+ */
+export async function ensureDirectories(
+  where: RootDirectory,
+  dirs: readonly string[],
+): Promise<void> {
+  if (await checkDirectories(dirs)) return;
+  for (let attempt = 1; ; attempt++) {
+    let current = where.root;
+    try {
+      for (const dir of dirs) {
+        current = dir;
+        await makeOne(where, dir);
+      }
+      return;
+    } catch (error) {
+      if (StoreError.is(error)) throw error;
+      // A parent below the root vanished (pruned by a sweep) between two mkdirs: start again.
+      if (errorCode(error) === 'ENOENT' && attempt < ENSURE_ATTEMPTS) continue;
+      throw ioError('create directory', current, error);
+    }
+  }
+}
+
+async function makeOne(where: RootDirectory, dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') {
+      // Made by someone else meanwhile, or a link or file is in the way.
+      if ((await lstat(dir)).isSymbolicLink()) throw linkError(dir);
+      return;
+    }
+    if (code !== 'ENOENT' || dirname(dir) !== where.root) throw error;
+    if (!where.createRoot) {
+      throw new StoreError(
+        'STORE_IO',
+        `FileStore cannot create ${dir}: its root ${where.root} is missing, and ` +
+          'createDirectories is false (create the root, or allow FileStore to)',
+        { cause: error },
+      );
+    }
+    await io('create directory', where.root, () => makeDirectory(where.root, where.durable));
+    await mkdir(dir).catch((again: unknown) => {
+      if (errorCode(again) !== 'EEXIST') throw again;
+    });
+  }
+  if (where.durable) await syncDirectory(dirname(dir));
+}
