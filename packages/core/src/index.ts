@@ -9,6 +9,7 @@ export {
   StoreRegistry,
   type StoreRegistryOptions,
 } from './registry.js';
+export { assertStore, resolveStore, type StoreSource } from './resolve-store.js';
 export type {
   Duration,
   ExpirySweepingStore,

@@ -1,6 +1,7 @@
 import { describe } from './duration.js';
 import { StoreError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
+import { assertStore } from './resolve-store.js';
 import type { Store } from './types.js';
 import { readOptions } from './validate.js';
 
@@ -121,22 +122,6 @@ export class StoreRegistry {
 
   #assertOpen(): void {
     if (this.#closed !== undefined) throw new StoreError('STORE_CLOSED', 'the registry is closed');
-  }
-}
-
-function assertStore(store: unknown, what: string): asserts store is Store {
-  const candidate = store as Partial<Store> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.get !== 'function' ||
-    typeof candidate.close !== 'function' ||
-    typeof candidate.withNamespace !== 'function'
-  ) {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `${what} must be a Store, got ${describe(store)}`,
-    );
   }
 }
 

@@ -5,6 +5,7 @@ import {
   formatCounter,
   MemoryStore,
   parseCounter,
+  resolveStore,
   StoreError,
   type StoreErrorCode,
   StoreRegistry,
@@ -245,6 +246,33 @@ describe('StoreRegistry({ root })', () => {
     expect(() => new StoreRegistry({ root, defaultFactory: () => root })).toThrow(
       /root or defaultFactory, not both/,
     );
-    expect(() => new StoreRegistry({ root: {} as never })).toThrow(/root must be a Store/);
+    expect(() => new StoreRegistry({ root: {} as never })).toThrow(/root must be a @stores Store/);
+  });
+});
+
+describe('resolveStore()', () => {
+  const store = new MapStore();
+  const registry = new StoreRegistry({ stores: { sessions: store } });
+
+  it('takes a store as it is, or resolves a name through a registry', () => {
+    expect(resolveStore({ store }, 'new X()')).toBe(store);
+    expect(resolveStore({ registry }, 'new X()', 'sessions')).toBe(store);
+    expect(resolveStore({ registry, name: 'sessions' }, 'new X()')).toBe(store);
+  });
+
+  it.each([
+    [{}, /needs exactly one of 'store'.*got neither/],
+    [{ store, registry }, /got both/],
+    [{ store, name: 'x' }, /with 'store', drop 'name'/],
+    [{ registry: {} }, /'registry' must be a StoreRegistry/],
+    [{ store: {} }, /option 'store' must be a @stores Store/],
+  ])('rejects %o with a message saying what to pass', (source, message) => {
+    expect(() => resolveStore(source as never, 'new X()', 'sessions')).toThrow(message);
+  });
+
+  it('requires a name when the integration has no conventional one', () => {
+    expect(() => resolveStore({ registry }, 'createKeyv()')).toThrow(
+      /'name' must be the non-empty name/,
+    );
   });
 });
