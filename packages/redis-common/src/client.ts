@@ -8,8 +8,18 @@ export type CommandArgument = string | Buffer | number;
 export interface RedisLikeClient {
   /** True for a `Cluster` client. */
   readonly isCluster: boolean;
-  /** The client's options; a `keyPrefix` is refused (SCAN patterns would not get it). */
+  /** `ready` when connected; `connecting`, `reconnecting`, `end`, ... otherwise. */
+  readonly status?: string;
+  /**
+   * The client's options: where it connects, for messages; a `keyPrefix` is refused (SCAN
+   * patterns would not get it).
+   */
   readonly options?: {
+    host?: string | undefined;
+    port?: number | undefined;
+    path?: string | undefined | null;
+    sentinels?: readonly { host?: string | undefined; port?: number | undefined }[] | undefined;
+    name?: string | undefined;
     keyPrefix?: string | undefined;
     redisOptions?: { keyPrefix?: string | undefined } | undefined;
   };
@@ -17,7 +27,7 @@ export interface RedisLikeClient {
   // `enableAutoPipelining` (an uncaught TypeError). Bulk replies come back as Buffers.
   // Parameters are `never[]` so the libraries' overloaded signatures fit; the store passes
   // `CommandArgument`s.
-  /** `SET key value [PX ms]`. */
+  /** `SET key value [PX ms] [NX]`. */
   set(...args: never[]): Promise<unknown>;
   /** `GET key`, the value as a Buffer. */
   getBuffer(...args: never[]): Promise<unknown>;
@@ -27,8 +37,12 @@ export interface RedisLikeClient {
   exists(...args: never[]): Promise<unknown>;
   /** `PTTL key`. */
   pttl(...args: never[]): Promise<unknown>;
+  /** `PEXPIRE key ms`. */
+  pexpire(...args: never[]): Promise<unknown>;
   /** `PING`. */
   ping(...args: never[]): Promise<unknown>;
+  /** `CLUSTER SLOTS`, `CLUSTER MYID` (cluster nodes only). */
+  cluster(...args: never[]): Promise<unknown>;
   // Optional only in type: iovalkey 0.4 has both at run time but not in its declarations.
   /** `EVALSHA sha numkeys key... arg...`, bulk replies as Buffers. */
   evalshaBuffer?(...args: never[]): Promise<unknown>;
@@ -42,12 +56,18 @@ export interface RedisLikeClient {
   disconnect(): void;
   /** Listens for connection errors. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Listens for the connection becoming ready, or closing. */
+  on(event: 'ready' | 'close', listener: () => void): unknown;
   /** A cluster's master nodes, each a standalone client. */
   nodes?(role: 'master'): RedisLikeClient[];
+  /** A cluster client reloads which node serves which slot, then calls back. */
+  refreshSlotsCache?(callback: (error?: Error | null) => void): void;
 }
 
 /** Creates the clients a store owns; each thin package implements it with its library. */
 export interface ClientFactory<Client, ClientOptions, ClusterNode, ClusterOptions> {
+  /** The URL schemes the library understands, the plain one first: `['redis:', 'rediss:']`. */
+  readonly schemes: readonly string[];
   /** A standalone (or Sentinel) client from a URL and/or options. */
   standalone(url: string | undefined, options: ClientOptions | undefined): Client;
   /** A cluster client from startup nodes and options. */

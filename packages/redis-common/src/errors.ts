@@ -12,30 +12,103 @@ const UNAVAILABLE = new Set([
   'NOREPLICAS',
 ]);
 
+// Replies that refuse the connection's credentials: no command will work until they change.
+const REFUSED_CREDENTIALS = new Set(['NOAUTH', 'WRONGPASS']);
+
+// Socket error codes in plain words; the code itself is kept in the message too.
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve (yet)',
+  ETIMEDOUT: 'connecting timed out',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed while writing',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ENOENT: 'no such socket file',
+};
+
 /** True if `error` is an error reply from the server (not a client or transport failure). */
-export function isReplyError(error: unknown): error is Error {
+export function isReplyError(error: unknown): error is Error & { name: 'ReplyError' } {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
+/** True for a client's "no connection" error, which says nothing about why. */
+function isConnectionGone(error: Error): boolean {
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message === 'Connection is closed.' ||
+    error.message.startsWith('Stream isn')
+  );
+}
+
+/** The bytes the server sent were not the Redis protocol (RESP): ioredis and iovalkey words. */
+function isProtocolError(error: Error): boolean {
+  return /^(Unknown RESP type|Protocol error)/.test(error.message);
+}
+
+/** Why a connection failed, in words, or undefined if `error` does not say. */
+function connectionProblem(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code in SOCKET_ERRORS) return `${SOCKET_ERRORS[code]} (${code})`;
+  if (isProtocolError(error)) {
+    return `not a Redis server: it answered with bytes that are not the Redis protocol (${error.message})`;
+  }
+  if (isReplyError(error)) {
+    const word = error.message.split(' ', 1)[0] ?? '';
+    if (REFUSED_CREDENTIALS.has(word)) {
+      return `it refused the credentials: ${error.message} (check the user name and password of the URL or clientOptions)`;
+    }
+    if (/DB index is out of range/.test(error.message)) {
+      const db = (error as { command?: { args?: unknown[] } }).command?.args?.[0];
+      return `it has no db ${String(db ?? '')}: ${error.message} (a db must be below the server's "databases" setting, 16 by default)`;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Maps a client failure to a `StoreError`, keeping it as `cause`:
- * - no reply (refused, closed, timed out, retries exhausted) and "unavailable" replies
- *   (`LOADING`, `CLUSTERDOWN`, `READONLY`, ...) -> `STORE_CONNECTION`;
+ * Maps a client failure to a `StoreError` that names `endpoint` (`host:port`), keeping the
+ * failure as `cause`. `lastConnectionError`, the latest error of the connection itself, says
+ * why when the failure does not (the client's "Connection is closed." or max-retries error).
+ * - no connection (refused, unresolvable host, timeout, not a Redis server, wrong password or
+ *   db) and "unavailable" replies (`LOADING`, `CLUSTERDOWN`, `READONLY`, ...) ->
+ *   `STORE_CONNECTION`: retrying later (or with other settings) may succeed;
  * - any other error reply (`WRONGTYPE`, `OOM`, `NOPERM`, ...) -> `STORE_IO`: the server is
  *   reachable but failed the operation, so retrying the same call will not help.
  */
-export function toStoreError(error: unknown): StoreError {
+export function toStoreError(
+  error: unknown,
+  endpoint = 'the server',
+  lastConnectionError?: Error,
+): StoreError {
   if (StoreError.is(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) {
+    return new StoreError('STORE_CONNECTION', `${endpoint} failed: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  const problem =
+    connectionProblem(error) ??
+    (lastConnectionError !== undefined && isConnectionGone(error)
+      ? connectionProblem(lastConnectionError)
+      : undefined);
+  if (problem !== undefined) {
+    return new StoreError('STORE_CONNECTION', `cannot use ${endpoint}: ${problem}`, {
+      cause: error,
+    });
+  }
   if (isReplyError(error)) {
-    const code = message.split(' ', 1)[0] ?? '';
-    return UNAVAILABLE.has(code)
-      ? new StoreError('STORE_CONNECTION', `the server is unavailable: ${message}`, {
+    const word = error.message.split(' ', 1)[0] ?? '';
+    return UNAVAILABLE.has(word)
+      ? new StoreError('STORE_CONNECTION', `${endpoint} is unavailable: ${error.message}`, {
           cause: error,
         })
-      : new StoreError('STORE_IO', `the server failed the command: ${message}`, { cause: error });
+      : new StoreError('STORE_IO', `${endpoint} failed the command: ${error.message}`, {
+          cause: error,
+        });
   }
-  return new StoreError('STORE_CONNECTION', `the server could not be reached: ${message}`, {
+  return new StoreError('STORE_CONNECTION', `cannot reach ${endpoint}: ${error.message}`, {
     cause: error,
   });
 }
@@ -68,12 +141,23 @@ interface Pending {
  */
 export class CommandTimer {
   readonly #timeoutMs: number;
+  readonly #onTimeout: (error: StoreError) => void;
+  readonly #message: string;
   readonly #pending = new Set<Pending>();
   #timer: NodeJS.Timeout | undefined;
 
-  /** A timer for commands that must settle within `timeoutMs` (`Infinity`: no bound). */
-  constructor(timeoutMs: number) {
+  /**
+   * A timer for commands that must settle within `timeoutMs` (`Infinity`: no bound) at
+   * `endpoint`; `onTimeout` hears of each expiry before the command rejects.
+   */
+  constructor(
+    timeoutMs: number,
+    endpoint = 'the server',
+    onTimeout: (error: StoreError) => void = () => {},
+  ) {
     this.#timeoutMs = timeoutMs;
+    this.#onTimeout = onTimeout;
+    this.#message = `no reply from ${endpoint} in ${timeoutMs} ms (commandTimeoutMs)`;
   }
 
   /** `promise`, or a `STORE_CONNECTION` rejection once it has not settled within the timeout. */
@@ -111,9 +195,9 @@ export class CommandTimer {
         return;
       }
       this.#pending.delete(pending);
-      pending.reject(
-        new StoreError('STORE_CONNECTION', `no reply from the server in ${this.#timeoutMs} ms`),
-      );
+      const error = new StoreError('STORE_CONNECTION', this.#message);
+      this.#onTimeout(error);
+      pending.reject(error);
     }
   }
 }

@@ -1,20 +1,30 @@
-import { createHash } from 'node:crypto';
 import {
+  addToCounter,
   assertNamespace,
   BaseStore,
   copyBytes,
   describe,
+  parseCounter,
+  readOptions,
   type StoreCapabilities,
   StoreError,
 } from '@stores/core';
 import type { ClientFactory, CommandArgument, RedisLikeClient } from './client.js';
-import { CommandTimer, isReplyError, toStoreError, withTimeout } from './errors.js';
+import { address, type ConnectionHealth, healthOf } from './connection.js';
+import { CommandTimer, isReplyError, withTimeout } from './errors.js';
 import { hashSlot } from './hash-slot.js';
 import { childPrefix, entryKey, matchPattern, rootPrefix, SEGMENT_END } from './key-layout.js';
+import { INCREMENT_SCRIPT, RENEW_SCRIPT, type Script } from './scripts.js';
+import { uniqueKeys } from './unique-keys.js';
+import { checkDb, checkUrl } from './url.js';
 
 /** Options shared by `RedisStore` and `ValkeyStore`; give at most one of url/cluster/client. */
 export interface RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, ClusterOptions> {
-  /** Connection URL (`redis://`, `rediss://` for TLS); the store creates and owns the client. */
+  /**
+   * Connection URL, `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS; ValkeyStore
+   * also takes `valkey://`, `valkeys://`); checked at construction. The store creates and owns
+   * the client.
+   */
   url?: string;
   /** Options of the client the store creates (timeouts, TLS, Sentinel, ...); override defaults. */
   clientOptions?: ClientOptions;
@@ -32,6 +42,17 @@ export interface RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, Clust
   commandTimeoutMs?: number;
 }
 
+const OPTION_NAMES = [
+  'url',
+  'clientOptions',
+  'cluster',
+  'client',
+  'closeClient',
+  'namespace',
+  'hashTag',
+  'commandTimeoutMs',
+] as const;
+
 /** The client methods the store sends commands through. */
 type Command =
   | 'set'
@@ -39,7 +60,9 @@ type Command =
   | 'unlink'
   | 'exists'
   | 'pttl'
+  | 'pexpire'
   | 'ping'
+  | 'cluster'
   | 'evalshaBuffer'
   | 'evalBuffer'
   | 'scanBuffer';
@@ -50,6 +73,14 @@ interface Shared {
   readonly owned: boolean;
   readonly timeoutMs: number;
   readonly timer: CommandTimer;
+  readonly health: ConnectionHealth;
+}
+
+/** The masters of a cluster a SCAN visits, by node ID, and which of them owns each slot. */
+interface ClusterPlan {
+  readonly masters: readonly { readonly node: RedisLikeClient; readonly id: string }[];
+  /** The node ID of the master of each slot, as every master saw it when the plan was made. */
+  readonly owners: readonly string[];
 }
 
 const NAMESPACE_INIT: unique symbol = Symbol('@stores/redis-common.namespace');
@@ -66,16 +97,6 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   deleteExpired: false,
 });
 
-// Returns the value and, only if the key already expires, resets its expiry, in one atomic
-// step. `>= 0`: in a key's last millisecond PTTL is 0 yet GET still returns it, and it still
-// has an expiry. Only `redis.call`, so it runs on Redis 7 and Valkey 7/8.
-const RENEW_SCRIPT = `local value = redis.call('GET', KEYS[1])
-if value and redis.call('PTTL', KEYS[1]) >= 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return value`;
-const RENEW_SHA = createHash('sha1').update(RENEW_SCRIPT).digest('hex');
-
 const DEFAULT_NAMESPACE = 'STORES';
 const DEFAULT_TIMEOUT_MS = 5000;
 // SCAN visits about this many keys per call; UNLINK takes at most this many keys per call.
@@ -84,7 +105,8 @@ const UNLINK_BATCH = 1000;
 
 /**
  * The Redis/Valkey store behind `RedisStore` and `ValkeyStore`: raw bytes, ms expiry,
- * renew-on-read in one script, `deleteAll` by cursor SCAN + batched UNLINK on every master.
+ * renew-on-read and increment in one script each, `keys` and `deleteAll` by cursor SCAN on
+ * every master, calls that fail at once (naming the server and the cause) while it is down.
  */
 export abstract class RedisLikeStore<
   Client extends RedisLikeClient,
@@ -108,29 +130,28 @@ export abstract class RedisLikeStore<
     factory: ClientFactory<Client, ClientOptions, ClusterNode, ClusterOptions>,
   ) {
     super();
-    if (typeof options !== 'object' || options === null) {
-      throw new StoreError(
-        'STORE_INVALID_ARGUMENT',
-        `options must be an object, got ${describe(options)}`,
-      );
-    }
-    if (NAMESPACE_INIT in options) {
+    if (typeof options === 'object' && options !== null && NAMESPACE_INIT in options) {
       this.#shared = options[NAMESPACE_INIT].shared;
       this.#prefix = options[NAMESPACE_INIT].prefix;
       this.#textPrefix = textOf(this.#prefix);
       return;
     }
-    const namespace = namespaceOption(options.namespace);
-    const hashTag = hashTagOption(options.hashTag, namespace);
-    const timeoutMs = timeoutOption(options.commandTimeoutMs);
+    const checked = readOptions<
+      RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, ClusterOptions>
+    >(options, `new ${new.target.name}()`, [...OPTION_NAMES]);
+    const namespace = namespaceOption(checked.namespace);
+    const hashTag = hashTagOption(checked.hashTag, namespace);
+    const timeoutMs = timeoutOption(checked.commandTimeoutMs);
     this.#prefix = rootPrefix(namespace, hashTag);
     this.#textPrefix = textOf(this.#prefix);
-    this.#shared = { ...connect(options, factory), timeoutMs, timer: new CommandTimer(timeoutMs) };
+    const { client, owned, created, endpoint } = connect(checked, factory);
+    const health = healthOf(client, created, endpoint);
+    const timer = new CommandTimer(timeoutMs, health.endpoint, (error) => health.timedOut(error));
+    this.#shared = { client, owned, timeoutMs, timer, health };
   }
 
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
-    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const args: CommandArgument[] = [this.#key(key), bytes];
+    const args: CommandArgument[] = [this.#key(key), asBuffer(value)];
     if (ttlMs !== undefined) args.push('PX', ttlMs);
     await this.#call(this.#shared.client, 'set', ...args);
   }
@@ -139,14 +160,15 @@ export abstract class RedisLikeStore<
     const reply =
       renewMs === undefined
         ? await this.#call(this.#shared.client, 'getBuffer', this.#key(key))
-        : await this.#renewingGet(this.#key(key), renewMs);
+        : await this.#eval(RENEW_SCRIPT, this.#key(key), [renewMs]);
     if (reply === null || reply === undefined) return null;
-    if (reply instanceof Uint8Array) return replyBytes(reply);
+    // A reply is a view of the socket chunk it arrived in, next to other replies' bytes.
+    if (reply instanceof Uint8Array) return copyBytes(reply);
     throw new StoreError('STORE_IO', `unexpected reply to GET: ${describe(reply)}`);
   }
 
-  protected async doDelete(key: string): Promise<void> {
-    await this.#call(this.#shared.client, 'unlink', this.#key(key));
+  protected async doDelete(key: string): Promise<boolean> {
+    return Number(await this.#call(this.#shared.client, 'unlink', this.#key(key))) === 1;
   }
 
   protected async doExists(key: string): Promise<boolean> {
@@ -160,6 +182,57 @@ export abstract class RedisLikeStore<
     return Math.max(ms, 1); // 0 in the key's last millisecond, while it is still readable
   }
 
+  protected async doSetIfAbsent(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number | undefined,
+  ): Promise<boolean> {
+    const args: CommandArgument[] = [this.#key(key), asBuffer(value)];
+    if (ttlMs !== undefined) args.push('PX', ttlMs);
+    args.push('NX');
+    const reply = await this.#call(this.#shared.client, 'set', ...args);
+    return reply !== null && reply !== undefined; // OK, or nil when the key exists
+  }
+
+  protected async doIncrement(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    const args: CommandArgument[] = ttlMs === undefined ? [String(by)] : [String(by), ttlMs];
+    const reply = await this.#eval(INCREMENT_SCRIPT, this.#key(key), args);
+    if (Array.isArray(reply) && reply.length === 2 && reply[1] instanceof Uint8Array) {
+      const [status, bytes] = reply as [unknown, Uint8Array];
+      // The script applies core's rules; core's own functions throw core's own errors.
+      if (status === 0) return parseCounter(bytes);
+      if (status === 1) parseCounter(bytes); // throws STORE_INVALID_VALUE
+      if (status === 2) addToCounter(parseCounter(bytes), by); // throws STORE_INVALID_ARGUMENT
+    }
+    throw new StoreError(
+      'STORE_IO',
+      `unexpected reply to the increment script: ${describe(reply)}`,
+    );
+  }
+
+  protected async doTouch(key: string, ttlMs: number): Promise<boolean> {
+    return Number(await this.#call(this.#shared.client, 'pexpire', this.#key(key), ttlMs)) === 1;
+  }
+
+  protected async *doKeys(prefix: string | undefined): AsyncIterable<string> {
+    const start = prefix === undefined ? this.#prefix : entryKey(this.#prefix, prefix);
+    const pattern = matchPattern(start);
+    const skip = this.#prefix.length;
+    const { client } = this.#shared;
+    if (!client.isCluster) {
+      yield* uniqueKeys(ownKeys(this.#scan(client, pattern), skip));
+      return;
+    }
+    const plan = await this.#clusterPlan('keys');
+    for (const { node, id } of plan.masters) {
+      // A key whose slot another master owned when the loop began is that master's to list: a
+      // slot moving during the loop cannot make a key come twice.
+      const owned = (redisKey: Buffer): boolean => plan.owners[hashSlot(redisKey)] === id;
+      yield* uniqueKeys(ownKeys(this.#scan(node, pattern), skip, owned));
+    }
+    await this.#assertUnchanged(plan, 'keys');
+  }
+
   protected async doDeleteAll(): Promise<void> {
     if (this.#prefix.length === 0) {
       throw new StoreError(
@@ -167,16 +240,12 @@ export abstract class RedisLikeStore<
         'deleteAll() needs a namespace: this store is unscoped (namespace: null)',
       );
     }
-    const { client } = this.#shared;
     const pattern = matchPattern(this.#prefix);
+    const { client } = this.#shared;
     if (!client.isCluster) return this.#deleteMatching(client, pattern);
-    // A fresh cluster client knows its nodes only once connected; any command waits for that.
-    await this.#call(client, 'ping');
-    const masters = client.nodes?.('master') ?? [];
-    if (masters.length === 0) {
-      throw new StoreError('STORE_CONNECTION', 'the cluster client knows no master node');
-    }
-    await Promise.all(masters.map((node) => this.#deleteMatching(node, pattern)));
+    const plan = await this.#clusterPlan('deleteAll');
+    await Promise.all(plan.masters.map(({ node }) => this.#deleteMatching(node, pattern)));
+    await this.#assertUnchanged(plan, 'deleteAll');
   }
 
   protected createNamespace(name: string): BaseStore {
@@ -200,39 +269,102 @@ export abstract class RedisLikeStore<
     return this.#textPrefix === undefined ? entryKey(this.#prefix, key) : this.#textPrefix + key;
   }
 
-  /** Sends a command with the store's timeout; failures stay the client's raw errors. */
+  /**
+   * Sends a command with the store's timeout, or fails at once while the server is known to
+   * be down; failures of the command itself stay the client's raw errors.
+   */
   #send(target: RedisLikeClient, command: Command, args: CommandArgument[]): Promise<unknown> {
+    const { timer, health } = this.#shared;
+    const failure = health.failure();
+    if (failure !== undefined) return Promise.reject(failure);
     const send = target[command] as (...args: CommandArgument[]) => Promise<unknown>;
-    return this.#shared.timer.bound(send.apply(target, args));
+    return timer.bound(send.apply(target, args));
   }
 
-  /** Sends a command; failures reject as `StoreError`s. */
+  /** Sends a command; failures reject as `StoreError`s naming the server and the cause. */
   #call(target: RedisLikeClient, command: Command, ...args: CommandArgument[]): Promise<unknown> {
     return this.#send(target, command, args).catch((error: unknown) => {
-      throw toStoreError(error);
+      throw this.#shared.health.toStoreError(error);
     });
   }
 
-  /** The renew script by its SHA; on NOSCRIPT (a restarted server) by its text, which caches it. */
-  async #renewingGet(key: Buffer | string, renewMs: number): Promise<unknown> {
+  /** Runs `script` on `key` by its SHA; on NOSCRIPT (a restarted server) by its text, which caches it. */
+  async #eval(script: Script, key: Buffer | string, args: CommandArgument[]): Promise<unknown> {
     const { client } = this.#shared;
     try {
-      return await this.#send(client, 'evalshaBuffer', [RENEW_SHA, 1, key, renewMs]);
+      return await this.#send(client, 'evalshaBuffer', [script.sha, 1, key, ...args]);
     } catch (error) {
-      if (!(isReplyError(error) && error.message.startsWith('NOSCRIPT'))) throw toStoreError(error);
+      if (!(isReplyError(error) && error.message.startsWith('NOSCRIPT'))) {
+        throw this.#shared.health.toStoreError(error);
+      }
     }
-    return this.#call(client, 'evalBuffer', RENEW_SCRIPT, 1, key, renewMs);
+    return this.#call(client, 'evalBuffer', script.text, 1, key, ...args);
   }
 
   /**
-   * Deletes every key of `node` matching `pattern`: a cursor SCAN, each page UNLINKed in
-   * batches (per slot on a cluster, sent through the cluster client so redirects are followed)
-   * while the next page is scanned; at most one page of UNLINKs is in flight per node.
+   * The masters to SCAN and the owner of each slot, or `STORE_CONNECTION` while the cluster
+   * is changing, when scanning would silently skip or repeat keys: a slot whose master the
+   * client does not know (a failover under way: the client still has the dead master, or does
+   * not know the promoted replica yet), masters that disagree about the slots, a slot whose
+   * keys are being migrated.
    */
-  async #deleteMatching(node: RedisLikeClient, pattern: Buffer): Promise<void> {
+  async #clusterPlan(method: string, refreshed = false): Promise<ClusterPlan> {
     const { client } = this.#shared;
+    // A fresh cluster client knows its nodes only once connected; any command waits for that.
+    await this.#call(client, 'ping');
+    const nodes = client.nodes?.('master') ?? [];
+    if (nodes.length === 0) {
+      throw new StoreError('STORE_CONNECTION', 'the cluster client knows no master node');
+    }
+    const { ids, owners } = await this.#clusterView(nodes, method);
+    const known = new Set(ids);
+    const orphan = owners.findIndex((id) => !known.has(id));
+    if (orphan !== -1 && !refreshed && client.refreshSlotsCache !== undefined) {
+      // The client learns of a promoted replica only when it reloads its slots.
+      const refresh = client.refreshSlotsCache.bind(client);
+      await this.#shared.timer.bound(new Promise<void>((resolve) => refresh(() => resolve())));
+      return this.#clusterPlan(method, true);
+    }
+    if (orphan !== -1) {
+      throw clusterChanging(method, `slot ${orphan} has no master the client knows`);
+    }
+    return { masters: nodes.map((node, i) => ({ node, id: ids[i] ?? '' })), owners };
+  }
+
+  /**
+   * Each of `nodes`' ID and the owner of each slot as all of them report it (`CLUSTER NODES`),
+   * or `STORE_CONNECTION` if they disagree or one is migrating a slot.
+   */
+  async #clusterView(
+    nodes: readonly RedisLikeClient[],
+    method: string,
+  ): Promise<{ ids: string[]; owners: string[] }> {
+    const views = await Promise.all(
+      nodes.map(async (node) => nodesView(await this.#call(node, 'cluster', 'NODES'))),
+    );
+    const [first, ...others] = views;
+    if (first === undefined || others.some((view) => !sameOwners(view.owners, first.owners))) {
+      throw clusterChanging(method, 'its masters disagree about which of them owns which slot');
+    }
+    const moving = views.find((view) => view.moving !== undefined)?.moving;
+    if (moving !== undefined) {
+      throw clusterChanging(method, `the keys of slot ${moving} are being migrated`);
+    }
+    return { ids: views.map((view) => view.id), owners: first.owners };
+  }
+
+  /** Throws `STORE_CONNECTION` if a slot changed master, or began to move, since `plan`. */
+  async #assertUnchanged(plan: ClusterPlan, method: string): Promise<void> {
+    const nodes = plan.masters.map(({ node }) => node);
+    const { owners } = await this.#clusterView(nodes, method);
+    if (!sameOwners(owners, plan.owners)) {
+      throw clusterChanging(method, 'slots moved to other masters while it ran');
+    }
+  }
+
+  /** The keys of `node` matching `pattern`, one cursor SCAN page at a time. */
+  async *#scan(node: RedisLikeClient, pattern: Buffer): AsyncGenerator<Buffer[]> {
     let cursor = '0';
-    let unlinking: Promise<unknown> = Promise.resolve();
     do {
       const reply = await this.#call(
         node,
@@ -245,6 +377,20 @@ export abstract class RedisLikeStore<
       );
       const [next, keys] = scanReply(reply);
       cursor = next;
+      yield keys;
+    } while (cursor !== '0');
+  }
+
+  /**
+   * Deletes every key of `node` matching `pattern`: a cursor SCAN, each page UNLINKed in
+   * batches (per slot on a cluster, sent through the cluster client so redirects are followed)
+   * while the next page is scanned; at most one page of UNLINKs is in flight per node.
+   */
+  async #deleteMatching(node: RedisLikeClient, pattern: Buffer): Promise<void> {
+    const { client } = this.#shared;
+    let unlinking: Promise<unknown> = Promise.resolve();
+    // The next page is read while this one's UNLINKs are in flight.
+    for await (const keys of this.#scan(node, pattern)) {
       await unlinking;
       unlinking = Promise.all(
         unlinkBatches(keys, client.isCluster).map((batch) =>
@@ -252,19 +398,46 @@ export abstract class RedisLikeStore<
         ),
       );
       unlinking.catch(() => {}); // awaited on the next turn; no unhandled rejection meanwhile
-    } while (cursor !== '0');
+    }
     await unlinking;
   }
 }
 
-// A reply is a view into the socket chunk it arrived in, which nothing writes to afterwards.
-// A large value is handed out as a plain view of it (a 10 KB copy cost a quarter of the CPU of a
-// get); a small one is copied, so that holding it does not pin the whole chunk in memory.
-const COPY_BELOW_BYTES = 4096;
+/** A Buffer view of a private copy core made, for the client to send as it is. */
+function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
 
-function replyBytes(reply: Uint8Array): Uint8Array {
-  if (reply.byteLength < COPY_BELOW_BYTES) return copyBytes(reply);
-  return new Uint8Array(reply.buffer, reply.byteOffset, reply.byteLength);
+/**
+ * Each SCAN page's keys of the namespace whose prefix is `skip` bytes long, as strings: keys
+ * of child namespaces (a 0xFF after the prefix), foreign keys that are not UTF-8 (no string
+ * key maps to them) and keys that are not `owned` are left out.
+ */
+async function* ownKeys(
+  pages: AsyncIterable<Buffer[]>,
+  skip: number,
+  owned: (redisKey: Buffer) => boolean = () => true,
+): AsyncGenerator<string[]> {
+  for await (const page of pages) {
+    const keys: string[] = [];
+    for (const redisKey of page) {
+      if (redisKey.indexOf(SEGMENT_END, skip) !== -1 || !owned(redisKey)) continue;
+      const key = decodeKey(redisKey, skip);
+      if (key !== undefined) keys.push(key);
+    }
+    yield keys;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The key after the first `skip` bytes of `redisKey`, or undefined if it is not UTF-8. */
+function decodeKey(redisKey: Buffer, skip: number): string | undefined {
+  try {
+    return strictUtf8.decode(redisKey.subarray(skip));
+  } catch {
+    return undefined; // not UTF-8, so no string key maps to it
+  }
 }
 
 /** `prefix` as a string if it is valid UTF-8 (so the string encodes back to the same bytes). */
@@ -305,11 +478,11 @@ function timeoutOption(timeoutMs: unknown): number {
   return timeoutMs;
 }
 
-/** The client a new root store uses, and whether the store closes it. */
+/** The client a new root store uses, whether the store closes it, and whether it made it. */
 function connect<Client extends RedisLikeClient, ClientOptions, ClusterNode, ClusterOptions>(
-  options: RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, ClusterOptions>,
+  options: Partial<RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, ClusterOptions>>,
   factory: ClientFactory<Client, ClientOptions, ClusterNode, ClusterOptions>,
-): { client: RedisLikeClient; owned: boolean } {
+): { client: RedisLikeClient; owned: boolean; created: boolean; endpoint?: string } {
   const { url, clientOptions, cluster, client, closeClient } = options;
   const sources = [url, cluster, client].filter((source) => source !== undefined).length;
   if (sources > 1) {
@@ -326,22 +499,31 @@ function connect<Client extends RedisLikeClient, ClientOptions, ClusterNode, Clu
   }
   if (client !== undefined) {
     assertClient(client);
-    return { client, owned: closeClient === true };
+    return { client, owned: closeClient === true, created: false };
   }
-  if (url !== undefined && typeof url !== 'string') {
-    throw new StoreError('STORE_INVALID_ARGUMENT', `url must be a string, got ${describe(url)}`);
+  if (url !== undefined) checkUrl(url, factory.schemes);
+  const db = (clientOptions as { db?: unknown } | undefined)?.db;
+  if (db !== undefined) checkDb(db, 'clientOptions.db');
+  if (cluster === undefined) {
+    return { client: factory.standalone(url, clientOptions), owned: true, created: true };
   }
-  if (cluster !== undefined && !Array.isArray(cluster?.nodes)) {
+  if (!Array.isArray(cluster?.nodes)) {
     throw new StoreError('STORE_INVALID_ARGUMENT', 'cluster must be { nodes: [...], options? }');
   }
-  const created =
-    cluster === undefined
-      ? factory.standalone(url, clientOptions)
-      : factory.cluster(cluster.nodes, cluster.options);
-  // Failures reach callers as rejected calls; without a listener the client would also log
-  // every reconnect attempt as an unhandled 'error' event.
-  created.on('error', () => {});
-  return { client: created, owned: true };
+  return {
+    client: factory.cluster(cluster.nodes, cluster.options),
+    owned: true,
+    created: true,
+    endpoint: `the cluster at ${cluster.nodes.map(nodeAddress).join(', ')}`,
+  };
+}
+
+/** A startup node as the clients take it (`port`, `'host:port'`, `{ host, port }`) as text. */
+function nodeAddress(node: unknown): string {
+  if (typeof node === 'number') return address(undefined, node);
+  if (typeof node === 'string') return node;
+  const { host, port } = (node ?? {}) as { host?: string; port?: number };
+  return address(host, port);
 }
 
 function assertClient(client: unknown): asserts client is RedisLikeClient {
@@ -366,6 +548,47 @@ function scanReply(reply: unknown): [cursor: string, keys: Buffer[]] {
     return [String(reply[0]), reply[1] as Buffer[]];
   }
   throw new StoreError('STORE_IO', `unexpected reply to SCAN: ${describe(reply)}`);
+}
+
+/**
+ * What one master's `CLUSTER NODES` reply says: its own ID, the ID of the master of each of the
+ * 16384 slots ('' if none), and a slot it is migrating or importing (`[5->-id]`, `[5-<-id]`).
+ */
+function nodesView(reply: unknown): { id: string; owners: string[]; moving: string | undefined } {
+  const text = typeof reply === 'string' || Buffer.isBuffer(reply) ? reply.toString() : undefined;
+  if (text === undefined) {
+    throw new StoreError('STORE_IO', `unexpected reply to CLUSTER NODES: ${describe(reply)}`);
+  }
+  const owners = new Array<string>(16384).fill('');
+  let id = '';
+  let moving: string | undefined;
+  // <id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot ranges ...>
+  for (const line of text.split('\n')) {
+    const [node = '', , flags = '', , , , , , ...ranges] = line.trim().split(' ');
+    if (flags.split(',').includes('myself')) id = node;
+    for (const range of ranges) {
+      if (range.startsWith('[')) {
+        moving ??= range.slice(1, range.indexOf('-'));
+        continue;
+      }
+      const [start = '', end = start] = range.split('-');
+      for (let slot = Number(start); slot <= Number(end); slot++) owners[slot] = node;
+    }
+  }
+  return { id, owners, moving };
+}
+
+function sameOwners(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, slot) => id === b[slot]);
+}
+
+/** The rejection of a cluster-wide call whose result a changing cluster would make wrong. */
+function clusterChanging(method: string, why: string): StoreError {
+  return new StoreError(
+    'STORE_CONNECTION',
+    `${method}() cannot finish correctly while the cluster is changing (a failover or a ` +
+      `resharding): ${why}; retry once it is stable`,
+  );
 }
 
 /** Splits keys into UNLINK batches; on a cluster each batch holds keys of one slot only. */

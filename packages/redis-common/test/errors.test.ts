@@ -26,6 +26,48 @@ describe('toStoreError()', () => {
   });
 });
 
+describe('toStoreError() messages', () => {
+  const at = 'the server at 127.0.0.1:6390';
+  const socketError = (code: string, message: string): Error =>
+    Object.assign(new Error(message), { code });
+
+  it('names the endpoint and the socket error, in words and by code', () => {
+    expect(toStoreError(socketError('ECONNREFUSED', 'connect ECONNREFUSED'), at).message).toBe(
+      `cannot use ${at}: connection refused (ECONNREFUSED)`,
+    );
+    expect(toStoreError(socketError('ENOTFOUND', 'getaddrinfo ENOTFOUND x'), at).message).toBe(
+      `cannot use ${at}: the host name does not resolve (ENOTFOUND)`,
+    );
+  });
+
+  it('says why a "no connection" error happened from the last connection error', () => {
+    const gone = Object.assign(new Error('Reached the max retries per request limit'), {
+      name: 'MaxRetriesPerRequestError',
+    });
+    const mapped = toStoreError(gone, at, socketError('ECONNREFUSED', 'connect ECONNREFUSED'));
+    expect(mapped.code).toBe('STORE_CONNECTION');
+    expect(mapped.message).toBe(`cannot use ${at}: connection refused (ECONNREFUSED)`);
+    expect(mapped.cause).toBe(gone);
+  });
+
+  it('maps protocol errors, refused credentials and a missing db to STORE_CONNECTION', () => {
+    const missingDb = Object.assign(replyError('ERR DB index is out of range'), {
+      command: { name: 'select', args: ['99'] },
+    });
+    for (const [error, words] of [
+      [new Error('Unknown RESP type 72 "H". Please report this.'), 'not a Redis server'],
+      [new Error('Protocol error, got "H" as reply type byte.'), 'not a Redis server'],
+      [replyError('WRONGPASS invalid username-password pair'), 'it refused the credentials'],
+      [replyError('NOAUTH Authentication required.'), 'it refused the credentials'],
+      [missingDb, 'it has no db 99'],
+    ] as const) {
+      const mapped = toStoreError(error, at);
+      expect(mapped.code).toBe('STORE_CONNECTION');
+      expect(mapped.message).toContain(`cannot use ${at}: ${words}`);
+    }
+  });
+});
+
 describe('withTimeout()', () => {
   it('rejects with STORE_CONNECTION when the promise does not settle in time', async () => {
     const never = new Promise<never>(() => {});

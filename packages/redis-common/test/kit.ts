@@ -3,173 +3,38 @@
  * files call these with its store class and client library. Real servers only, found by
  * `@stores/conformance/servers` (an env URL, Testcontainers, or the local binary).
  */
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { runStoreConformance } from '@stores/conformance';
 import {
-  type ServerKind,
   startTestCluster,
   startTestServer,
   type TestCluster,
   type TestServer,
 } from '@stores/conformance/servers';
-import { MAX_DURATION_MS, type Store, StoreError, type StoreErrorCode } from '@stores/core';
+import { MAX_DURATION_MS, type Store, StoreError } from '@stores/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandArgument, RedisLikeClient } from '../src/client.js';
+import type { RedisLikeClient } from '../src/client.js';
 import { hashSlot } from '../src/hash-slot.js';
 import { childPrefix, entryKey, parseEntryKey, rootPrefix } from '../src/key-layout.js';
+import { describeAtomicOperations } from './kit-atomic.js';
+import { describeConnectionErrors } from './kit-connection.js';
+import { describeClusterKeys, describeKeys } from './kit-keys.js';
+import {
+  type Backend,
+  FF,
+  type KitClient,
+  type KitStoreOptions,
+  load,
+  noServer,
+  raw,
+  rejectionCode,
+  type StoreHandle,
+  scanCount,
+  startPinger,
+  uid,
+  utf8,
+} from './kit-support.js';
 
-/** A cluster startup node. */
-export interface NodeAddress {
-  host: string;
-  port: number;
-}
-
-/** A client of the backend's library, as the tests use it. */
-export interface KitClient extends RedisLikeClient {
-  /** `ready`, `end`, ... */
-  readonly status: string;
-  /** Any command, bulk replies as Buffers: how the tests look at the server directly. */
-  callBuffer(...args: [command: string, ...args: CommandArgument[]]): Promise<unknown>;
-}
-
-/** The store options the tests use; a subset of both packages' options. */
-export interface KitStoreOptions<Client> {
-  url?: string;
-  client?: Client;
-  closeClient?: boolean;
-  cluster?: { nodes: NodeAddress[] };
-  namespace?: string | null;
-  hashTag?: boolean;
-  commandTimeoutMs?: number;
-  clientOptions?: { connectionName?: string; enableAutoPipelining?: boolean };
-}
-
-/** What a backend package hands the kit. */
-export interface Backend<Client extends KitClient> {
-  /** Which server the backend talks to. */
-  kind: ServerKind;
-  /** The store class's name, for test titles. */
-  name: string;
-  /** `new XStore(options)`. */
-  createStore(options: KitStoreOptions<Client>): Store;
-  /** `XStore.fromUrl(url, options)`. */
-  fromUrl(
-    url: string,
-    options?: Omit<KitStoreOptions<Client>, 'url' | 'client' | 'cluster'>,
-  ): Store;
-  /** A plain client of the backend's library (raw access, and to lend to stores). */
-  connect(url: string): Client;
-  /** A cluster client of the backend's library. */
-  connectCluster(nodes: NodeAddress[]): Client;
-}
-
-const uid = (): string => randomUUID().slice(0, 8);
-const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
-const FF = Buffer.from([0xff]);
-
-function raw(
-  client: RedisLikeClient,
-  command: string,
-  ...args: CommandArgument[]
-): Promise<unknown> {
-  // Cluster nodes are typed as the store sees them; every client of both libraries has this.
-  return (client as KitClient).callBuffer(command, ...args);
-}
-
-/** The code of a rejection, or 'resolved'. */
-async function rejectionCode(
-  call: Promise<unknown>,
-): Promise<StoreErrorCode | 'resolved' | 'other'> {
-  try {
-    await call;
-    return 'resolved';
-  } catch (error) {
-    return StoreError.is(error) ? error.code : 'other';
-  }
-}
-
-/** Every key of `node` matching `pattern`, deleting them when `remove` (test cleanup). */
-async function scanCount(node: RedisLikeClient, pattern: Buffer, remove = false): Promise<number> {
-  let cursor = '0';
-  let count = 0;
-  do {
-    const [next, keys] = (await raw(node, 'SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [
-      Buffer,
-      Buffer[],
-    ];
-    cursor = next.toString();
-    count += keys.length;
-    if (remove && keys.length > 0) await raw(node, 'UNLINK', ...keys);
-  } while (cursor !== '0');
-  return count;
-}
-
-/** Writes `keys` with MSET batches, a few in flight: 100k keys load in well under a second. */
-async function load(client: RedisLikeClient, keys: Buffer[]): Promise<void> {
-  const batches: Buffer[][] = [];
-  for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
-  const next = async (): Promise<void> => {
-    for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
-      await raw(client, 'MSET', ...batch.flatMap((key) => [key, 'v']));
-    }
-  };
-  await Promise.all([next(), next(), next(), next()]);
-}
-
-// A child process that PINGs over raw RESP in a loop until its stdin closes, then prints the
-// slowest round trip.
-const PINGER = `
-import { connect } from 'node:net';
-const socket = connect(Number(process.argv[2]), process.argv[1]);
-let start = 0, max = 0, count = 0, pending = '';
-const ping = () => { start = performance.now(); socket.write('PING\\r\\n'); };
-socket.on('connect', ping);
-socket.on('data', (chunk) => {
-  pending += chunk;
-  if (!pending.endsWith('\\r\\n')) return;
-  pending = '';
-  if (count++ === 0) console.log('ready'); else max = Math.max(max, performance.now() - start);
-  ping();
-});
-process.stdin.on('end', () => { console.log(JSON.stringify({ max, count })); process.exit(0); });
-process.stdin.resume();
-`;
-
-/** Starts a PING loop in another process; `stop()` resolves to its slowest reply. */
-async function startPinger(
-  host: string,
-  port: number,
-): Promise<{ stop(): Promise<{ maxPingMs: number; pings: number }> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', PINGER, host, String(port)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => output.includes('ready') && resolve());
-    child.on('close', () => reject(new Error(`pinger exited: ${output}`)));
-  });
-  return {
-    async stop() {
-      child.stdin.end();
-      await exited;
-      const { max, count } = JSON.parse(output.slice(output.indexOf('{'))) as {
-        max: number;
-        count: number;
-      };
-      return { maxPingMs: max, pings: count };
-    },
-  };
-}
-
-/** Registers one always-skipped test saying why, when no server could be found. */
-function noServer(title: string): void {
-  it(`${title}: no server (see the warning above)`, (ctx) => ctx.skip());
-}
+export type { Backend, KitClient, KitStoreOptions, NodeAddress } from './kit-support.js';
 
 /** The conformance suite against a standalone server and against a 3-master cluster. */
 export async function defineConformanceTests<Client extends KitClient>(
@@ -199,15 +64,30 @@ export async function defineConformanceTests<Client extends KitClient>(
       await target.stop();
     }, 60_000);
     const run = `conformance-${uid()}`;
-    runStoreConformance(`${backend.name} (${where}, ${backend.kind})`, () => {
+    const newNamespace = (): string => {
       const namespace = `${run}-${namespaces.length}`;
       namespaces.push(namespace);
-      return backend.createStore({ client, namespace });
-    });
+      return namespace;
+    };
+    // The multi-process cases open the same store in child processes through sharedModule.
+    const newHandle = (): StoreHandle =>
+      'url' in target
+        ? { url: target.url, namespace: newNamespace() }
+        : { nodes: target.nodes, namespace: newNamespace() };
+    runStoreConformance(
+      `${backend.name} (${where}, ${backend.kind})`,
+      () => backend.createStore({ client, namespace: newNamespace() }),
+      // A remote-server store makes hundreds of round trips in some cases; on a shared, loaded
+      // machine they can take longer than the default 15 s. Timing only, never semantics.
+      { shared: { module: backend.sharedModule, newHandle }, timeoutMs: 30_000 },
+    );
   }
 }
 
-/** Backend-specific behaviour: key layout, ownership, deleteAll, errors, failures, cluster. */
+/**
+ * Backend-specific behaviour: key layout, ownership, atomic operations, keys, deleteAll, value
+ * copies, errors, connection errors, failures, cluster.
+ */
 export async function defineBackendTests<Client extends KitClient>(
   backend: Backend<Client>,
 ): Promise<void> {
@@ -223,8 +103,12 @@ export async function defineBackendTests<Client extends KitClient>(
   });
   describeKeyLayout(backend, client, server.url);
   describeOwnership(backend, client, server);
+  describeAtomicOperations(backend, client, server);
+  describeKeys(backend, client);
   describeDeleteAll(backend, client, server);
+  describeValues(backend, client);
   describeErrors(backend, client);
+  describeConnectionErrors(backend, client, server);
   describeFailures(backend);
   await describeCluster(backend);
 }
@@ -431,6 +315,7 @@ function describeOwnership<Client extends KitClient>(
         { client, url: testServer.url },
         { url: testServer.url, closeClient: true },
         { client: {} as Client },
+        { client, ttl: 5 } as KitStoreOptions<Client>,
       ];
       for (const options of bad) {
         expect(() => backend.createStore(options), JSON.stringify(options.namespace)).toThrow(
@@ -512,6 +397,47 @@ function describeDeleteAll<Client extends KitClient>(
       }
       expect(survivors).toBe(100_000);
     }, 120_000);
+  });
+}
+
+function describeValues<Client extends KitClient>(backend: Backend<Client>, client: Client): void {
+  describe('get()', () => {
+    it('hands out every value in an ArrayBuffer of its own: .buffer reveals and changes nothing else', async () => {
+      // Replies of every size arrive in shared socket chunks; each must leave as a private copy.
+      const id = uid();
+      const root = backend.createStore({ client, namespace: `copies-${id}` });
+      const stores = [
+        root,
+        root.withNamespace('a'),
+        root.withNamespace('a').withNamespace('b'),
+        backend.createStore({ client, namespace: `copies-${id}-other` }),
+      ];
+      const entries = stores.flatMap((store, s) =>
+        [100, 5 * 1024, 64 * 1024].flatMap((size) =>
+          Array.from({ length: 8 }, (_, i) => {
+            const value = new Uint8Array(size).fill((s * 31 + i * 7 + size) % 251);
+            return { store, key: `${size}-${i}`, value };
+          }),
+        ),
+      );
+      await Promise.all(entries.map(({ store, key, value }) => store.set(key, value)));
+      const read = (): Promise<(Uint8Array | null)[]> =>
+        Promise.all(entries.map(({ store, key }) => store.get(key)));
+      // Buffer.equals: a deep toEqual over 2 MB of elements takes seconds.
+      const same = (values: (Uint8Array | null)[]): boolean =>
+        values.every(
+          (value, i) => value !== null && Buffer.from(value).equals(entries[i]?.value ?? FF),
+        );
+      const first = await read();
+      expect(same(first)).toBe(true);
+      for (const value of first) {
+        expect([value?.byteOffset, value?.buffer.byteLength]).toEqual([0, value?.byteLength]);
+        if (value !== null) new Uint8Array(value.buffer).fill(0xee);
+      }
+      expect(same(await read())).toBe(true);
+      await root.deleteAll();
+      await stores[3]?.deleteAll();
+    });
   });
 }
 
@@ -732,4 +658,5 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
       await expect(rejectionCode(store.get('k'))).resolves.toBe('STORE_CLOSED');
     });
   });
+  describeClusterKeys(backend, client);
 }

@@ -29,6 +29,7 @@ type ConstructorOptions = RedisOptions & {
 
 // Owned clients get the store's defaults first; the caller's options override them.
 const factory: ClientFactory<Redis | Cluster, RedisOptions, ClusterNode, ClusterOptions> = {
+  schemes: ['redis:', 'rediss:'],
   standalone: (url, options) => {
     const merged = { ...OWN_CLIENT_DEFAULTS, ...options } as ConstructorOptions;
     return url === undefined ? new Redis(merged) : new Redis(url, merged);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import type { Backend } from '../../redis-common/test/kit.js';
 import { RedisStore } from '../src/index.js';
@@ -10,4 +11,5 @@ export const backend: Backend<Redis | Cluster> = {
   fromUrl: (url, options) => RedisStore.fromUrl(url, options),
   connect: (url) => new Redis(url),
   connectCluster: (nodes) => new Cluster(nodes),
+  sharedModule: join(import.meta.dirname, 'fixtures', 'shared-store.mjs'),
 };

@@ -23,6 +23,7 @@ export type ValkeyStoreUrlOptions = Omit<
 
 // Owned clients get the store's defaults first; the caller's options override them.
 const factory: ClientFactory<Redis | Cluster, RedisOptions, ClusterNode, ClusterOptions> = {
+  schemes: ['redis:', 'rediss:', 'valkey:', 'valkeys:'],
   standalone: (url, options) => {
     const merged = { ...OWN_CLIENT_DEFAULTS, ...options };
     return url === undefined ? new Redis(merged) : new Redis(url, merged);
