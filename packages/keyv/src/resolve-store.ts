@@ -1,4 +1,12 @@
-import { describe, readOptions, type Store, StoreError, type StoreRegistry } from '@stores/core';
+import {
+  assertStore,
+  describe,
+  readOptions,
+  resolveStore as resolveSource,
+  type Store,
+  StoreError,
+  type StoreRegistry,
+} from '@stores/core';
 
 /** Where a `KeyvStoresAdapter` keeps its entries: exactly one of `store` and `registry`. */
 export interface KeyvStoresAdapterOptions {
@@ -13,7 +21,6 @@ export interface KeyvStoresAdapterOptions {
 }
 
 const OPTIONS = ['store', 'registry', 'name', 'closeStore'] as const;
-const STORE_METHODS = ['get', 'set', 'delete', 'deleteAll', 'exists', 'keys', 'withNamespace'];
 
 /** The store `source` names and whether the adapter owns it; throws `STORE_INVALID_ARGUMENT`. */
 export function resolveStore(
@@ -22,57 +29,23 @@ export function resolveStore(
 ): { store: Store; closeStore: boolean } {
   // Anything with a get() is meant as a store (or is a registry passed bare): say what it lacks.
   if (typeof (source as { get?: unknown } | null)?.get === 'function') {
-    return { store: checked(source, 'the first argument'), closeStore: false };
+    assertStore(source, `${where}: the first argument (a Store, { store } or { registry, name })`);
+    return { store: source, closeStore: false };
   }
-  const {
-    store,
-    registry,
-    name,
-    closeStore = false,
-  } = readOptions<KeyvStoresAdapterOptions>(source, where, OPTIONS);
+  const read = readOptions<KeyvStoresAdapterOptions>(source, where, OPTIONS);
+  const { closeStore = false } = read;
   if (typeof closeStore !== 'boolean') {
-    invalid(`closeStore must be a boolean, got ${describe(closeStore)}`);
-  }
-  if (store !== undefined && registry !== undefined) {
-    invalid(`${where} takes { store } or { registry, name }, not both`);
-  }
-  if (registry !== undefined) {
-    if (typeof registry?.get !== 'function') {
-      invalid(`registry must be a StoreRegistry, got ${describe(registry)}`);
-    }
-    if (name === undefined) {
-      invalid('with registry, give name: the name of the store to cache in (there is no default)');
-    }
-    if (closeStore) {
-      invalid(
-        'closeStore is for a store you hand in; a registry owns its stores: close the registry',
-      );
-    }
-    return { store: checked(registry.get(name), `registry.get('${name}')`), closeStore };
-  }
-  if (name !== undefined) {
-    invalid('name picks a store from a registry: pass { registry, name }, or { store } alone');
-  }
-  if (store === undefined) {
-    invalid(`${where} needs a @stores Store, { store } or { registry, name }`);
-  }
-  return { store: checked(store, 'store'), closeStore };
-}
-
-function checked(store: unknown, what: string): Store {
-  const candidate = store as Record<string, unknown> | null;
-  const missing =
-    typeof candidate === 'object' && candidate !== null
-      ? STORE_METHODS.filter((method) => typeof candidate[method] !== 'function')
-      : STORE_METHODS;
-  if (missing.length > 0) {
-    invalid(
-      `${what} must be a @stores Store (a Store, { store } or { registry, name }), got ${describe(store)} without ${missing.map((method) => `${method}()`).join(', ')}`,
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `closeStore must be a boolean, got ${describe(closeStore)}`,
     );
   }
-  return store as Store;
-}
-
-function invalid(message: string): never {
-  throw new StoreError('STORE_INVALID_ARGUMENT', message);
+  if (closeStore && read.registry !== undefined) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      'closeStore is for a store you hand in; a registry owns its stores: close the registry',
+    );
+  }
+  // Keyv has no conventional store name, so a registry needs an explicit one.
+  return { store: resolveSource(read, where), closeStore };
 }

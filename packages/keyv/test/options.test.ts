@@ -25,10 +25,10 @@ describe('new KeyvStoresAdapter()', () => {
 
   it('rejects store and registry together, and neither, saying what to pass', () => {
     expect(() => new KeyvStoresAdapter({ store, registry, name: 'cache' })).toThrow(
-      expect.objectContaining(invalid('not both')),
+      expect.objectContaining(invalid('got both')),
     );
     expect(() => new KeyvStoresAdapter({})).toThrow(
-      expect.objectContaining(invalid('{ store } or { registry, name }')),
+      expect.objectContaining(invalid("needs exactly one of 'store' (a Store) or 'registry'")),
     );
     expect(() => new KeyvStoresAdapter(registry as never)).toThrow(
       expect.objectContaining(invalid('{ store } or { registry, name }')),
@@ -37,10 +37,10 @@ describe('new KeyvStoresAdapter()', () => {
 
   it('needs a name with a registry, and a registry with a name', () => {
     expect(() => new KeyvStoresAdapter({ registry })).toThrow(
-      expect.objectContaining(invalid('give name')),
+      expect.objectContaining(invalid("'name' must be the non-empty name of a store")),
     );
     expect(() => new KeyvStoresAdapter({ store, name: 'cache' })).toThrow(
-      expect.objectContaining(invalid('{ registry, name }')),
+      expect.objectContaining(invalid("with 'store', drop 'name'")),
     );
   });
 
@@ -55,7 +55,7 @@ describe('new KeyvStoresAdapter()', () => {
 
   it('rejects what is not a Store', () => {
     expect(() => new KeyvStoresAdapter({ store: new Map() as never })).toThrow(
-      expect.objectContaining(invalid('store must be a @stores Store')),
+      expect.objectContaining(invalid("'store' must be a @stores Store")),
     );
   });
 });

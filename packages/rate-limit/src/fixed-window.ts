@@ -2,64 +2,30 @@ import {
   assertKey,
   describe,
   parseCounter,
+  resolveStore as resolveSource,
   type Store,
   StoreError,
-  type StoreRegistry,
+  type StoreSource,
 } from '@stores/core';
 import { KnownWindows } from './known-windows.js';
 
 /** The store name a limiter resolves through a registry unless told another: the @stores convention. */
 export const DEFAULT_STORE_NAME = 'rate_limit';
 
-/** Where a limiter keeps its counters: a store, or a registry and the store's name in it. */
-export interface StoreSource {
-  /** The store holding the counters; never closed by the limiter. */
-  store?: Store;
-  /** A registry to resolve the store from, by `name`; the registry keeps owning it. */
-  registry?: Pick<StoreRegistry, 'get'>;
-  /** The store's name in `registry`. Default `'rate_limit'`. Only with `registry`. */
-  name?: string;
-}
+/** Where a limiter keeps its counters: `store`, or `registry` and the store's `name` (default `'rate_limit'`). */
+export type { StoreSource } from '@stores/core';
 
-/**
- * The store `source` names, or throws `STORE_INVALID_ARGUMENT` unless it gives exactly one of
- * `store` or `registry` (and `name` only with `registry`).
- */
+/** The store `source` names (see core's `resolveStore`), which must have `increment()`. */
 export function resolveStore(source: StoreSource, where: string): Store {
-  const { store, registry, name } = source;
-  if ((store === undefined) === (registry === undefined)) {
+  const store = resolveSource(source, where, DEFAULT_STORE_NAME);
+  // A Store of contract v1 (no increment) would fail on the first hit instead of here.
+  if (typeof store.increment !== 'function') {
     throw new StoreError(
       'STORE_INVALID_ARGUMENT',
-      `${where} needs exactly one of 'store' (a Store) or 'registry' (a StoreRegistry, with an optional 'name'), got ${store === undefined ? 'neither' : 'both'}`,
+      `${where} needs a Store with increment() (@stores/core 0.2 or later), got ${describe(store)}`,
     );
   }
-  if (registry !== undefined) {
-    if (typeof registry?.get !== 'function') {
-      throw new StoreError(
-        'STORE_INVALID_ARGUMENT',
-        `${where} option 'registry' must be a StoreRegistry`,
-      );
-    }
-    return assertStore(registry.get(name ?? DEFAULT_STORE_NAME), `the registry's store`, where);
-  }
-  if (name !== undefined) {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `${where} option 'name' only applies with 'registry'; with 'store', drop 'name'`,
-    );
-  }
-  return assertStore(store, `option 'store'`, where);
-}
-
-// A Store of contract v1 (no increment) would fail on the first hit instead of here.
-function assertStore(store: unknown, what: string, where: string): Store {
-  if (typeof (store as Partial<Store> | null)?.increment !== 'function') {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `${where} ${what} must be a Store with increment() (@stores/core 2 or later), got ${describe(store)}`,
-    );
-  }
-  return store as Store;
+  return store;
 }
 
 /** Throws `STORE_INVALID_ARGUMENT` unless `prefix` is a well-formed string. */

@@ -62,14 +62,14 @@ describe('new RateLimiter()', () => {
   });
 
   it('rejects name without registry', () => {
-    expectInvalid(() => limiter({ name: 'rate_limit' }), /'name' only applies with 'registry'/);
+    expectInvalid(
+      () => limiter({ name: 'rate_limit' }),
+      /'name' picks a store from 'registry'; with 'store', drop 'name'/,
+    );
   });
 
   it('rejects a store without increment() and a registry without get(), saying what is needed', () => {
-    expectInvalid(
-      () => limiter({ store: { get: () => null } }),
-      /'store' must be a Store with increment\(\)/,
-    );
+    expectInvalid(() => limiter({ store: { get: () => null } }), /'store' must be a @stores Store/);
     expectInvalid(
       () => limiter({ store: undefined, registry: { stores: {} } }),
       /'registry' must be a StoreRegistry/,
@@ -103,7 +103,7 @@ describe('new RateLimitStore()', () => {
   it('needs exactly one of store or registry, and says what to pass', () => {
     expectInvalid(() => new RateLimitStore({}), /exactly one of 'store'.*got neither/);
     expectInvalid(() => new RateLimitStore({ store, registry }), /got both/);
-    expectInvalid(() => new RateLimitStore({ store, name: 'x' }), /'name' only applies/);
+    expectInvalid(() => new RateLimitStore({ store, name: 'x' }), /with 'store', drop 'name'/);
   });
 
   it('rejects a prefix that is not a string', () => {

@@ -3,6 +3,7 @@ import {
   describe,
   durationToMs,
   readOptions,
+  resolveStore,
   type SetOptions,
   type Store,
   StoreError,
@@ -98,7 +99,7 @@ export class ResponseCache {
   constructor(options: ResponseCacheOptions) {
     const where = 'new ResponseCache()';
     const read = readOptions<ResponseCacheOptions>(options, where, CACHE_OPTIONS);
-    this.#store = resolveStore(read, where);
+    this.#store = resolveStore(read, where, DEFAULT_STORE_NAME);
     this.#defaults = {
       expiresIn: readExpiry(read.defaultExpiration, 'defaultExpiration', 60),
       keyBuilder: readFunction(read.keyBuilder, 'keyBuilder') ?? defaultKeyBuilder,
@@ -263,54 +264,6 @@ export class ResponseCache {
 
 function decoded(bytes: Uint8Array | null): Entry | undefined {
   return bytes === null ? undefined : decodeEntry(bytes);
-}
-
-function resolveStore(options: Partial<ResponseCacheOptions>, where: string): Store {
-  const { store, registry, name } = options;
-  if (store !== undefined && registry !== undefined) {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `${where} takes store or registry, not both: pass { store } or { registry, name? }`,
-    );
-  }
-  if (store !== undefined) {
-    if (name !== undefined) {
-      throw new StoreError(
-        'STORE_INVALID_ARGUMENT',
-        `${where}: name picks a store from registry; with store, leave name out`,
-      );
-    }
-    return assertStore(store, 'store');
-  }
-  if (registry === undefined) {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `${where} needs a store: pass { store } or { registry, name? } (name defaults to '${DEFAULT_STORE_NAME}')`,
-    );
-  }
-  if (typeof (registry as Partial<StoreRegistry> | null)?.get !== 'function') {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `registry must be a StoreRegistry, got ${describe(registry)}`,
-    );
-  }
-  const resolved = name ?? DEFAULT_STORE_NAME;
-  return assertStore(registry.get(resolved), `registry.get('${resolved}')`);
-}
-
-function assertStore(store: unknown, what: string): Store {
-  const candidate = store as Partial<Store> | null | undefined;
-  if (
-    typeof candidate?.get !== 'function' ||
-    typeof candidate.set !== 'function' ||
-    typeof candidate.withNamespace !== 'function'
-  ) {
-    throw new StoreError(
-      'STORE_INVALID_ARGUMENT',
-      `${what} must be a Store, got ${describe(store)}`,
-    );
-  }
-  return candidate as Store;
 }
 
 /** Seconds or `null` (no expiry), `fallback` when absent; anything else is STORE_INVALID_ARGUMENT. */

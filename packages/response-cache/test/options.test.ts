@@ -17,21 +17,21 @@ describe('new ResponseCache()', () => {
   it('needs store or registry, and says what to pass', () => {
     invalid(
       () => new ResponseCache({}),
-      /needs a store: pass \{ store \} or \{ registry, name\? \}/,
+      /needs exactly one of 'store' \(a Store\) or 'registry'.*defaulting to 'response_cache'.*got neither/,
     );
-    invalid(() => new (ResponseCache as new () => ResponseCache)(), /needs a store/);
+    invalid(() => new (ResponseCache as new () => ResponseCache)(), /needs exactly one of 'store'/);
   });
 
   it('refuses store and registry together', () => {
     const store = new MemoryStore();
-    invalid(
-      () => new ResponseCache({ store, registry: new StoreRegistry() }),
-      /store or registry, not both/,
-    );
+    invalid(() => new ResponseCache({ store, registry: new StoreRegistry() }), /got both/);
   });
 
   it('refuses name without registry', () => {
-    invalid(() => new ResponseCache({ store: new MemoryStore(), name: 'x' }), /leave name out/);
+    invalid(
+      () => new ResponseCache({ store: new MemoryStore(), name: 'x' }),
+      /with 'store', drop 'name'/,
+    );
   });
 
   it('names an unknown option and the one meant', () => {
@@ -44,14 +44,14 @@ describe('new ResponseCache()', () => {
   });
 
   it('refuses what is not a store or a registry', () => {
-    invalid(() => new ResponseCache({ store: {} as never }), /store must be a Store/);
+    invalid(() => new ResponseCache({ store: {} as never }), /'store' must be a @stores Store/);
     invalid(
       () => new ResponseCache({ registry: 'r' as never }),
-      /registry must be a StoreRegistry/,
+      /'registry' must be a StoreRegistry/,
     );
     invalid(
       () => new ResponseCache({ registry: new Map() as never }),
-      /registry.get\('response_cache'\) must be a Store, got undefined/,
+      /registry.get\('response_cache'\) must be a @stores Store, got undefined/,
     );
   });
 
