@@ -7,7 +7,11 @@
 # Usage:  eval "$(scripts/podman-setup.sh)"     (progress goes to stderr, exports to stdout)
 # Needs:  podman, runc, redis-server, valkey-server, ldd (CI: scripts/ci-servers.sh installs them).
 # State:  $STORES_PODMAN_DIR (default /tmp/stores-podman): containers.conf, podman.sock,
-#         podman.pid, podman.log, env (the same exports as stdout, to `source` later).
+#         podman.pid, podman.log, session, service.conf, env (the same exports as stdout).
+#
+# Every container created through this service carries the annotation
+# io.stores.podman-session=<the id in $dir/session> (containers.conf adds it), which is how
+# scripts/podman-teardown.sh removes what this project started and nothing else.
 set -euo pipefail
 
 dir="${STORES_PODMAN_DIR:-/tmp/stores-podman}"
@@ -19,6 +23,10 @@ for cmd in podman runc ldd redis-server valkey-server; do
 done
 mkdir -p "$dir"
 
+# One id per state directory, kept across runs: containers of an earlier crashed run are ours too.
+[ -s "$dir/session" ] || echo "stores-$(cat /proc/sys/kernel/random/uuid)" >"$dir/session"
+session="$(cat "$dir/session")"
+
 # runc, not crun: crun rejects hybrid cgroups. Containers cannot get higher limits than ours.
 export CONTAINERS_CONF="$dir/containers.conf"
 hard_nofile="$(ulimit -Hn)"
@@ -26,6 +34,7 @@ hard_nofile="$(ulimit -Hn)"
 cat >"$CONTAINERS_CONF" <<CONF
 [containers]
 default_ulimits = ["nofile=$hard_nofile:$hard_nofile", "nproc=32768:32768"]
+annotations = ["io.stores.podman-session=$session"]
 
 [engine]
 runtime = "runc"
@@ -77,19 +86,22 @@ build_image redis-server docker.io/library/redis:7.0.15
 build_image valkey-server docker.io/valkey/valkey:8.0.1
 
 answers() { curl -fsS --max-time 2 --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; }
-if answers; then
+# A service started with another containers.conf (an older recipe, no session annotation)
+# would create containers the teardown cannot recognise: restart it.
+if answers && cmp -s "$CONTAINERS_CONF" "$dir/service.conf"; then
   log "service already answers on $sock"
 else
   if [ -f "$dir/podman.pid" ] && kill -0 "$(cat "$dir/podman.pid")" 2>/dev/null; then
     kill "$(cat "$dir/podman.pid")" || true
   fi
   rm -f "$sock"
+  cp "$CONTAINERS_CONF" "$dir/service.conf"
   # setsid: the service outlives this script and ignores the caller's Ctrl-C.
   setsid podman system service --time=0 "unix://$sock" >"$dir/podman.log" 2>&1 </dev/null &
   echo $! >"$dir/podman.pid"
   for _ in $(seq 100); do answers && break; sleep 0.1; done
   answers || { log "service did not answer on $sock; see $dir/podman.log"; exit 1; }
-  log "service started (pid $(cat "$dir/podman.pid"))"
+  log "service started (pid $(cat "$dir/podman.pid"), session $session)"
 fi
 
 # This machine has /.dockerenv, which otherwise makes Testcontainers look for a gateway host;

@@ -1,20 +1,35 @@
 #!/usr/bin/env bash
-# Undoes scripts/podman-setup.sh at the end of a run: removes every container Testcontainers
-# left behind (Ryuk is disabled under podman, so a crashed run leaks them) and stops the API
-# service by its PID. Keeps the images, so the next setup is fast. Idempotent.
+# Undoes scripts/podman-setup.sh at the end of a run: removes the containers Testcontainers left
+# behind through this project's service (Ryuk is disabled under podman, so a crashed run leaks
+# them) and stops the service by its PID. Only containers annotated with this state
+# directory's session id are removed: other projects' Testcontainers containers on the host
+# (labelled org.testcontainers=true as well) are left alone. Keeps the images, so the next
+# setup is fast. Idempotent.
 set -euo pipefail
 
 dir="${STORES_PODMAN_DIR:-/tmp/stores-podman}"
 export CONTAINERS_CONF="$dir/containers.conf"
 log() { printf 'podman-teardown: %s\n' "$*" >&2; }
 
-if command -v podman >/dev/null; then
-  ids="$(podman ps --all --quiet --filter label=org.testcontainers=true)"
-  if [ -n "$ids" ]; then
+session="$(cat "$dir/session" 2>/dev/null || true)"
+if command -v podman >/dev/null && [ -n "$session" ]; then
+  mine=()
+  others=0
+  candidates="$(podman ps --all --quiet --no-trunc --filter label=org.testcontainers=true)"
+  if [ -n "$candidates" ]; then
     # shellcheck disable=SC2086 # one id a word
-    podman rm --force --time 0 $ids >/dev/null
-    log "removed $(wc -w <<<"$ids") container(s)"
+    while read -r id owner; do
+      if [ "$owner" = "$session" ]; then mine+=("$id"); else others=$((others + 1)); fi
+    done < <(podman inspect --format '{{.Id}} {{index .Config.Annotations "io.stores.podman-session"}}' \
+      $candidates 2>/dev/null || true)
   fi
+  if [ "${#mine[@]}" -gt 0 ]; then
+    podman rm --force --time 0 "${mine[@]}" >/dev/null
+    log "removed ${#mine[@]} container(s) of session $session"
+  fi
+  [ "$others" -eq 0 ] || log "left $others Testcontainers container(s) of other sessions alone"
+elif [ -z "$session" ]; then
+  log "no session in $dir: no container removed"
 fi
 
 if [ -f "$dir/podman.pid" ]; then
