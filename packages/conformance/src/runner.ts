@@ -32,11 +32,13 @@ export interface ResolvedOptions {
   readonly concurrency: number;
   /** See `ConformanceOptions.shared`. */
   readonly shared: SharedStoreOptions | undefined;
+  /** See `ConformanceOptions.seed`. */
+  readonly seed: number | undefined;
 }
 
 /** Validates the options and fills in the defaults; throws a `TypeError` naming a bad one. */
 export function resolveOptions(options: ConformanceOptions = {}): ResolvedOptions {
-  const { ttlScale = 1, timeoutMs = 15_000, concurrency = 4, shared } = options;
+  const { ttlScale = 1, timeoutMs = 15_000, concurrency = 4, shared, seed } = options;
   if (!(Number.isFinite(ttlScale) && ttlScale > 0)) {
     throw new TypeError(`ttlScale must be a finite number > 0, got ${String(ttlScale)}`);
   }
@@ -47,7 +49,10 @@ export function resolveOptions(options: ConformanceOptions = {}): ResolvedOption
     throw new TypeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
   if (shared !== undefined) checkShared(shared);
-  return { ttlScale, timeoutMs, concurrency, shared };
+  if (seed !== undefined && !Number.isSafeInteger(seed)) {
+    throw new TypeError(`seed must be an integer, got ${String(seed)}`);
+  }
+  return { ttlScale, timeoutMs, concurrency, shared, seed };
 }
 
 function checkShared(shared: SharedStoreOptions): void {
@@ -73,12 +78,13 @@ function context(
   options: ResolvedOptions,
   signal: AbortSignal,
 ): CaseContext {
-  const { ttlScale, shared } = options;
+  const { ttlScale, shared, seed } = options;
   return {
     store,
     namespacePath: PASS_NAMESPACES[pass],
     shared,
     signal,
+    seed,
     ttl: (seconds) => seconds * ttlScale,
     // The margin covers timer jitter and a backend clock read a little before the set returned.
     waitPast: (seconds) => sleep(seconds * 1000 + 50 * ttlScale),

@@ -39,6 +39,8 @@ export interface ConformanceOptions {
    * since a shared store must prove its atomicity across processes.
    */
   shared?: SharedStoreOptions;
+  /** The seed of the model-based case, to replay a failure it reported. Default: random. */
+  seed?: number;
 }
 
 /** The scope a case's store lives in: the factory's store, a namespace, or a nested one. */
@@ -54,6 +56,8 @@ export interface CaseContext {
   readonly shared: SharedStoreOptions | undefined;
   /** Aborted when the case times out: a case that starts processes or timers stops them. */
   readonly signal: AbortSignal;
+  /** The `seed` option, for randomised cases (undefined: random). */
+  readonly seed: number | undefined;
   /** `seconds` multiplied by `ttlScale`: a TTL the backend can honour in time. */
   ttl(seconds: number): number;
   /** Waits until `seconds` (already scaled) have surely passed, plus a scaled safety margin. */

@@ -221,7 +221,7 @@ function describeOp(op: Op): string {
   }
 }
 
-async function randomOperations({ store }: CaseContext): Promise<void> {
+async function randomOperations({ store, seed }: CaseContext): Promise<void> {
   let run = 0;
   const details = await fc.check(
     fc.asyncProperty(
@@ -237,13 +237,13 @@ async function randomOperations({ store }: CaseContext): Promise<void> {
         await base.deleteAll();
       },
     ),
-    { numRuns: 40 },
+    { numRuns: 40, ...(seed === undefined ? {} : { seed }) },
   );
   if (!details.failed) return;
   // fast-check's own report omits the assertion; give the shrunk sequence and what broke.
   const [ops] = details.counterexample ?? [[]];
   throw new ConformanceError(
-    `after the operations [${ops.map(describeOp).join('; ')}]: ${describeError(details.errorInstance)} (fast-check seed ${details.seed})`,
+    `after the operations [${ops.map(describeOp).join('; ')}]: ${describeError(details.errorInstance)} (fast-check seed ${details.seed}; replay with the seed option)`,
     { cause: details.errorInstance },
   );
 }
