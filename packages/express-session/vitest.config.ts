@@ -1,7 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { vitestPreset } from '../../config/vitest.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-  },
-});
+export default defineConfig(vitestPreset());
