@@ -1,13 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildIfStale } from '../../../config/build-if-stale.js';
 
 const packageDir = join(import.meta.dirname, '..');
 
-/**
- * Where child-process tests load the package from: a snapshot of dist/index.js, so another
- * engineer's `pnpm build` (which cleans dist/) cannot pull the module from under a running test.
- */
+/** Where child-process tests load the package from: a snapshot of dist/index.js. */
 export const BUILD_SNAPSHOT: string = join(
   packageDir,
   'node_modules',
@@ -16,22 +12,7 @@ export const BUILD_SNAPSHOT: string = join(
   'index.js',
 );
 
-/** Builds dist/ when any source file is newer, then snapshots it for the child processes. */
+/** Builds dist/ when a source file is newer, then snapshots it for the child processes. */
 export function setup(): void {
-  const built = join(packageDir, 'dist', 'index.js');
-  const builtAt = mtime(built);
-  const sources = readdirSync(join(packageDir, 'src')).map((f) => join(packageDir, 'src', f));
-  if (sources.some((file) => mtime(file) > builtAt)) {
-    execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: 'inherit' });
-  }
-  mkdirSync(join(BUILD_SNAPSHOT, '..'), { recursive: true });
-  copyFileSync(built, BUILD_SNAPSHOT);
-}
-
-function mtime(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return Number.NEGATIVE_INFINITY;
-  }
+  buildIfStale(packageDir, { snapshot: BUILD_SNAPSHOT });
 }
