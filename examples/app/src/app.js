@@ -36,7 +36,12 @@ export async function createApp(env = process.env) {
   );
   app.get(
     '/limited',
-    rateLimit({ windowMs, limit, standardHeaders: 'draft-8', store: new RateLimitStore({ registry }) }),
+    rateLimit({
+      windowMs,
+      limit,
+      standardHeaders: 'draft-8',
+      store: new RateLimitStore({ registry }),
+    }),
     (_req, res) => res.json({ ok: true, pid: process.pid }),
   );
   return { app, registry, stopSweeping };

@@ -14,7 +14,9 @@ if (cluster.isPrimary && workers > 1) {
   const { app, registry, stopSweeping } = await createApp();
   const server = app.listen(Number(process.env.PORT ?? 3000), () => {
     const { port } = server.address();
-    console.log(`listening on http://localhost:${port} (pid ${process.pid}): /cached /session /limited`);
+    console.log(
+      `listening on http://localhost:${port} (pid ${process.pid}): /cached /session /limited`,
+    );
   });
   process.once('SIGTERM', () => {
     stopSweeping();

@@ -64,7 +64,10 @@ async function startApp(env: Record<string, string>, workers = 1): Promise<Child
 /** Sends SIGTERM; resolves the exit code, or rejects if the app has not exited in 10 s. */
 function stopApp(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the app did not exit within 10 s of SIGTERM')), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error('the app did not exit within 10 s of SIGTERM')),
+      10_000,
+    );
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve(code);
