@@ -43,12 +43,21 @@ function get(port: number, path: string, cookie?: string): Promise<Reply> {
   });
 }
 
+// Apps still running when a test file ends (a failed test): killed with their workers.
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+});
+
 /** Starts `node src/main.js` with `env`; resolves once every worker says it listens. */
 async function startApp(env: Record<string, string>, workers = 1): Promise<ChildProcess> {
   const child = spawn(process.execPath, [main], {
     env: { ...process.env, ...env, WORKERS: String(workers) },
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true, // its own process group, so a failed test can kill the workers too
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let listening = 0;
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the app exited early with code ${code}`)));
