@@ -46,7 +46,13 @@ function get(port: number, path: string, cookie?: string): Promise<Reply> {
 // Apps still running when a test file ends (a failed test): killed with their workers.
 const running = new Set<ChildProcess>();
 afterAll(() => {
-  for (const child of running) if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  for (const child of running) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Exited meanwhile.
+    }
+  }
 });
 
 /** Starts `node src/main.js` with `env`; resolves once every worker says it listens. */
