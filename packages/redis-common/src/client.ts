@@ -1,6 +1,13 @@
 /** An argument of a Redis command as the clients accept it. */
 export type CommandArgument = string | Buffer | number;
 
+/** The part of a client's socket write coalescing uses (a `net.Socket` or `tls.TLSSocket`). */
+export interface Socket {
+  readonly writable: boolean;
+  cork(): void;
+  uncork(): void;
+}
+
 /**
  * The part of an ioredis/iovalkey `Redis` or `Cluster` client the stores use, described
  * structurally so this package imports neither library.
@@ -10,6 +17,8 @@ export interface RedisLikeClient {
   readonly isCluster: boolean;
   /** `ready` when connected; `connecting`, `reconnecting`, `end`, ... otherwise. */
   readonly status?: string;
+  /** The current connection's socket (standalone clients and cluster nodes). */
+  readonly stream?: Socket | null | undefined;
   /**
    * The client's options: where it connects, for messages; a `keyPrefix` is refused (SCAN
    * patterns would not get it).
@@ -58,8 +67,8 @@ export interface RedisLikeClient {
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Listens for the connection becoming ready, or closing. */
   on(event: 'ready' | 'close', listener: () => void): unknown;
-  /** A cluster's master nodes, each a standalone client. */
-  nodes?(role: 'master'): RedisLikeClient[];
+  /** A cluster's master nodes (or all of them), each a standalone client. */
+  nodes?(role: 'master' | 'all'): RedisLikeClient[];
   /** A cluster client reloads which node serves which slot, then calls back. */
   refreshSlotsCache?(callback: (error?: Error | null) => void): void;
 }

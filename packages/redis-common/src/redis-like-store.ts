@@ -17,6 +17,7 @@ import { childPrefix, entryKey, matchPattern, rootPrefix, SEGMENT_END } from './
 import { INCREMENT_SCRIPT, RENEW_SCRIPT, type Script } from './scripts.js';
 import { uniqueKeys } from './unique-keys.js';
 import { checkDb, checkUrl } from './url.js';
+import { coalesceWrites } from './write-coalescing.js';
 
 /** Options shared by `RedisStore` and `ValkeyStore`; give at most one of url/cluster/client. */
 export interface RedisLikeStoreOptions<Client, ClientOptions, ClusterNode, ClusterOptions> {
@@ -100,7 +101,9 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 const DEFAULT_NAMESPACE = 'STORES';
 const DEFAULT_TIMEOUT_MS = 5000;
 // SCAN visits about this many keys per call; UNLINK takes at most this many keys per call.
-const SCAN_COUNT = 4000;
+// 1000, not more: the server runs each SCAN (and the UNLINK sent with it) as one block, which
+// at 4000 kept other clients waiting ~3 ms per call; at 1000 under 1 ms, and no slower overall.
+const SCAN_COUNT = 1000;
 const UNLINK_BATCH = 1000;
 
 /**
@@ -278,6 +281,7 @@ export abstract class RedisLikeStore<
     const failure = health.failure();
     if (failure !== undefined) return Promise.reject(failure);
     const send = target[command] as (...args: CommandArgument[]) => Promise<unknown>;
+    coalesceWrites(target);
     return timer.bound(send.apply(target, args));
   }
 

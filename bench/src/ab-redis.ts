@@ -1,0 +1,144 @@
+/**
+ * A/B of the Redis write path in one process, interleaved: the store with write coalescing,
+ * the same store with coalescing disabled (its client's socket hidden from it), raw ioredis;
+ * and the renew variants on raw ioredis (EVALSHA script, MULTI GET + PEXPIRE XX, GETEX).
+ * Several rounds, medians reported. `node --import tsx src/ab-redis.ts [rounds] [redis|valkey]`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store } from '@stores/core';
+import { RedisStore } from '@stores/redis';
+import { ValkeyStore } from '@stores/valkey';
+import { Redis } from 'ioredis';
+import { Redis as Valkey } from 'iovalkey';
+import { timeLoop } from './harness.js';
+import { startServer } from './servers.js';
+
+const RENEW = `local value = redis.call('GET', KEYS[1])
+if value and redis.call('PTTL', KEYS[1]) >= 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return value`;
+
+type Client = InstanceType<typeof Redis>;
+type Op = (i: number) => Promise<unknown>;
+interface Subject {
+  name: string;
+  ops: Record<string, Op>;
+}
+
+/** A view of `client` whose socket reads as absent: the store cannot cork it. */
+function hideSocket(client: Client): Client {
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'stream') return undefined;
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(prop);
+      if (fn === undefined) {
+        fn = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}
+
+function storeSubject(name: string, store: Store, size: number): Subject {
+  const value = Buffer.alloc(size, 120);
+  return {
+    name,
+    ops: {
+      set: (i) => store.set(`k${i}`, value, { expiresIn: 3600 }),
+      get: (i) => store.get(`k${i}`),
+      'get+renew': (i) => store.get(`k${i}`, { renewFor: 3600 }),
+    },
+  };
+}
+
+function rawSubject(client: Client, prefix: string, size: number): Subject {
+  const value = Buffer.alloc(size, 120);
+  const c = client as unknown as {
+    set(k: string, v: Buffer, px: 'PX', ms: number): Promise<unknown>;
+    getBuffer(k: string): Promise<unknown>;
+    getexBuffer(k: string, px: 'PX', ms: number): Promise<unknown>;
+    evalBuffer(s: string, n: number, k: string, ms: number): Promise<unknown>;
+    multi(): {
+      getBuffer(k: string): unknown;
+      pexpire(k: string, ms: number, xx: 'XX'): unknown;
+      exec(): Promise<unknown>;
+    };
+  };
+  return {
+    name: 'raw',
+    ops: {
+      set: (i) => c.set(`${prefix}${i}`, value, 'PX', 3_600_000),
+      get: (i) => c.getBuffer(`${prefix}${i}`),
+      'renew:getex': (i) => c.getexBuffer(`${prefix}${i}`, 'PX', 3_600_000),
+      'renew:script': (i) => c.evalBuffer(RENEW, 1, `${prefix}${i}`, 3_600_000),
+      'renew:multi-xx': (i) => {
+        const m = c.multi();
+        m.getBuffer(`${prefix}${i}`);
+        m.pexpire(`${prefix}${i}`, 3_600_000, 'XX');
+        return m.exec();
+      },
+    },
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+const rounds = Number(process.argv[2] ?? 5);
+const kind = (process.argv[3] ?? 'redis') as 'redis' | 'valkey';
+const server = await startServer(kind);
+if (typeof server === 'string') throw new Error(server);
+const Lib = (kind === 'redis' ? Redis : Valkey) as unknown as typeof Redis;
+const Store_ = kind === 'redis' ? RedisStore : ValkeyStore;
+const clients = [new Lib(server.url), new Lib(server.url), new Lib(server.url)];
+const [c0, c1, c2] = clients as [Client, Client, Client];
+const results = new Map<string, number[]>();
+try {
+  for (const size of [100, 10_240]) {
+    const ns = randomUUID().slice(0, 8);
+    const subjects = [
+      storeSubject(
+        'store (coalescing)',
+        new Store_({ client: c0 as never, namespace: `a${ns}` }),
+        size,
+      ),
+      storeSubject(
+        'store (no coalescing)',
+        new Store_({ client: hideSocket(c1) as never, namespace: `b${ns}` }),
+        size,
+      ),
+      rawSubject(c2, `raw${ns}:`, size),
+    ];
+    for (let round = 0; round < rounds; round++) {
+      for (const inFlight of [64, 1]) {
+        for (const subject of round % 2 === 0 ? subjects : [...subjects].reverse()) {
+          const ops = inFlight === 1 ? 2000 : 20_000;
+          for (const [workload, op] of Object.entries(subject.ops)) {
+            const t = await timeLoop({ ops, warmup: ops / 10, inFlight }, op);
+            const id = `${size} B | ${inFlight} | ${workload} | ${subject.name}`;
+            results.set(id, [...(results.get(id) ?? []), inFlight === 1 ? t.p50Ms : t.opsPerSec]);
+          }
+        }
+      }
+    }
+  }
+} finally {
+  await Promise.all(clients.map((c) => c.quit()));
+  await server.stop();
+}
+console.log(
+  `${kind}, ${rounds} rounds interleaved; 64 in flight: median ops/s; 1 in flight: median p50 ms`,
+);
+for (const [id, values] of results) {
+  const m = median(values);
+  console.log(
+    `${id} | ${m < 10 ? m.toFixed(4) : Math.round(m)} | ${values.map((v) => (v < 10 ? v.toFixed(4) : Math.round(v))).join(' ')}`,
+  );
+}
