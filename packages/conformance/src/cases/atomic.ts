@@ -399,7 +399,7 @@ async function touchInvalid({ store }: CaseContext): Promise<void> {
   await checkGone(store, 'missing', 'a rejected touch must create nothing');
 }
 
-/** setIfAbsent, increment and touch (SPEC §8). */
+/** setIfAbsent, increment and touch (contract §8). */
 export const atomicCases: readonly ConformanceCase[] = [
   {
     id: 'setIfAbsent.absent',

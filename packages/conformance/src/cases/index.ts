@@ -11,7 +11,7 @@ import { optionsCases } from './options.js';
 import { sharedCases } from './shared.js';
 
 /**
- * The contract (SPEC §1–3, §7, §8) as a table of cases, in the order they run. Each case gets a
+ * The contract (contract §1–3, §7, §8) as a table of cases, in the order they run. Each case gets a
  * fresh store and depends on no other.
  */
 export const cases: readonly ConformanceCase[] = Object.freeze([

@@ -203,7 +203,7 @@ async function invalidViews({ store }: CaseContext): Promise<void> {
   checkBytes(await store.get('kept'), 'original', 'a rejected value must not change the entry');
 }
 
-/** Value isolation through `.buffer`, other realms, lying lengths, other views (SPEC §1). */
+/** Value isolation through `.buffer`, other realms, lying lengths, other views (contract §1). */
 export const isolationCases: readonly ConformanceCase[] = [
   {
     id: 'value.returned-buffer-private',

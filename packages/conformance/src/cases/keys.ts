@@ -217,7 +217,7 @@ async function keysInvalidOptions({ store }: CaseContext): Promise<void> {
   }
 }
 
-/** keys (SPEC §8). */
+/** keys (contract §8). */
 export const keysCases: readonly ConformanceCase[] = [
   {
     id: 'keys.own-entries',

@@ -94,7 +94,7 @@ async function everyRejection({ store }: CaseContext): Promise<void> {
   }
 }
 
-/** Options objects are checked; every rejection is a StoreError (SPEC §1). */
+/** Options objects are checked; every rejection is a StoreError (contract §1). */
 export const optionsCases: readonly ConformanceCase[] = [
   {
     id: 'options.unknown-rejected',

@@ -90,7 +90,7 @@ async function sharedSetIfAbsent(ctx: CaseContext): Promise<void> {
   }
 }
 
-/** Atomicity across processes, for stores with `capabilities.shared` (SPEC §8). */
+/** Atomicity across processes, for stores with `capabilities.shared` (contract §8). */
 export const sharedCases: readonly ConformanceCase[] = [
   {
     id: 'shared.increment-exact',

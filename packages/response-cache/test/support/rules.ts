@@ -41,7 +41,7 @@ function replayedLines(received: Received): (readonly [string, string])[] {
 }
 
 /**
- * Every rule of the response cache (SPEC §9), over real HTTP, for one framework on one backend.
+ * Every rule of the response cache (contract §9), over real HTTP, for one framework on one backend.
  * Each test has a fresh isolated store and its own server.
  */
 export function defineRules(framework: Framework, backend: TestBackend): void {
