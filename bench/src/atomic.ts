@@ -121,7 +121,9 @@ export async function runAtomicSuite(
         const loop = { ops: plan.ops, warmup: plan.warmup, inFlight };
         let sum = 0;
         const increments = await timeLoop(loop, async (i) => {
-          sum += (await kv.increment(`c${i % COUNTERS}`)) > 0 ? 1 : 0;
+          // Read the count first: `sum += await …` would add to a stale `sum`.
+          const count = await kv.increment(`c${i % COUNTERS}`);
+          if (count > 0) sum++;
         });
         verify(sum === total, () => `increment: ${sum} of ${total} calls returned a count`);
         recorder.add({ ...row, ...at, workload: 'increment', status: 'ok', timing: increments });
