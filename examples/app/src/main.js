@@ -26,8 +26,9 @@ if (cluster.isPrimary && workers > 1) {
     if (stopping) return; // Ctrl-C reaches a worker and, through the primary, SIGTERM too
     stopping = true;
     stopSweeping();
-    // Nothing is left open after this, so the process exits by itself (code 0).
-    server.close(() => registry.close());
+    // Nothing is left open after this, so the process exits by itself (code 0); a cluster
+    // worker also lets go of its channel to the primary.
+    server.close(() => registry.close().then(() => cluster.worker?.disconnect()));
     server.closeIdleConnections();
   };
   for (const signal of SIGNALS) process.once(signal, stop);
