@@ -19,6 +19,11 @@ export async function createApp(env = process.env) {
   const windowMs = Number(env.RATE_WINDOW_MS ?? 1000);
 
   const app = express();
+  // Which worker answered, when WORKERS > 1 (node:cluster shares the port between processes).
+  app.use((_req, res, next) => {
+    res.set('x-worker-pid', String(process.pid));
+    next();
+  });
   app.get('/', (_req, res) => res.json({ routes: ['/cached', '/session', '/limited'] }));
   app.get('/cached', cache.express(), (_req, res) => res.json({ at: new Date().toISOString() }));
   app.get(
