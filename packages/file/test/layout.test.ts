@@ -111,7 +111,8 @@ describe('path safety', () => {
       return { id: JSON.stringify([names, key]), store, key, value: `v${i}` };
     });
     for (let i = 0; i < work.length; i += 100) {
-      const batch = work.slice(i, i + 100);
+      // One write per key in a batch: two concurrent sets of one key may land in either order.
+      const batch = [...new Map(work.slice(i, i + 100).map((w) => [w.id, w])).values()];
       await Promise.all(batch.map((w) => w.store.set(w.key, w.value)));
       for (const w of batch) written.set(w.id, w);
     }
