@@ -10,7 +10,7 @@ import type {
   StoreCapabilities,
   TouchOptions,
 } from './types.js';
-import { assertKey, assertNamespace, readOptions, toBytes } from './validate.js';
+import { assertKey, assertNamespace, readOptions, toBytes, viewBytes } from './validate.js';
 
 const SET_OPTIONS = ['expiresIn'] as const;
 const GET_OPTIONS = ['renewFor'] as const;
@@ -30,6 +30,13 @@ export abstract class BaseStore implements Store {
   /** What this store can do; frozen by each backend. */
   abstract readonly capabilities: StoreCapabilities;
 
+  /**
+   * Set `true` in a backend whose `doSet` / `doSetIfAbsent` copy or send the bytes before their
+   * first `await`: they then get a view of the caller's own memory instead of a private copy,
+   * which saves a copy per write (an `ArrayBuffer` allocation, the dearest part of a small write).
+   * The view must not be kept, nor read after that first `await`.
+   */
+  protected readonly borrowsValues: boolean = false;
   #parent: BaseStore | undefined;
   #namespacePath: readonly string[] = Object.freeze([]);
   #closed: Promise<void> | undefined;
@@ -52,7 +59,7 @@ export abstract class BaseStore implements Store {
   set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void> {
     return settle('set', () => {
       this.#assertReady(key);
-      const bytes = toBytes(value);
+      const bytes = this.borrowsValues ? viewBytes(value) : toBytes(value);
       return this.doSet(key, bytes, expiryMs(options, 'set()'));
     });
   }
@@ -103,7 +110,7 @@ export abstract class BaseStore implements Store {
   setIfAbsent(key: string, value: Uint8Array | string, options?: SetOptions): Promise<boolean> {
     return settle('setIfAbsent', () => {
       this.#assertReady(key);
-      const bytes = toBytes(value);
+      const bytes = this.borrowsValues ? viewBytes(value) : toBytes(value);
       return this.doSetIfAbsent(key, bytes, expiryMs(options, 'setIfAbsent()'));
     });
   }
@@ -202,7 +209,10 @@ export abstract class BaseStore implements Store {
     assertKey(key);
   }
 
-  /** Writes `value` (a private copy) with a lifetime of `ttlMs`, or none when undefined. */
+  /**
+   * Writes `value` (a private copy, or with `borrowsValues` the caller's bytes, to be used before
+   * the first `await`) with a lifetime of `ttlMs`, or none when undefined.
+   */
   protected abstract doSet(
     key: string,
     value: Uint8Array,
@@ -218,7 +228,7 @@ export abstract class BaseStore implements Store {
   protected abstract doExists(key: string): Promise<boolean>;
   /** Remaining whole ms (>= 1), `Infinity` without expiry, `null` if missing or expired. */
   protected abstract doExpiresIn(key: string): Promise<number | null>;
-  /** Atomically writes `value` only if no unexpired entry holds `key`; `true` if it wrote. */
+  /** Atomically writes `value` (as `doSet` gets it) only if no unexpired entry holds `key`; `true` if it wrote. */
   protected abstract doSetIfAbsent(
     key: string,
     value: Uint8Array,

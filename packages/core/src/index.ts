@@ -28,4 +28,5 @@ export {
   isUint8Array,
   readOptions,
   toBytes,
+  viewBytes,
 } from './validate.js';

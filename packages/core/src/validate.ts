@@ -24,10 +24,14 @@ export function assertNamespace(name: unknown): asserts name is string {
 
 // The real typed-array kind of a view, from the intrinsic getter: it cannot be spoofed by an
 // own `Symbol.toStringTag`, and it works for arrays of any realm (a `vm` context, a worker).
-const typedArrayTag = Object.getOwnPropertyDescriptor(
-  Object.getPrototypeOf(Uint8Array.prototype) as object,
-  Symbol.toStringTag,
-)?.get as (this: unknown) => string | undefined;
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const intrinsic = <T>(name: PropertyKey) =>
+  Object.getOwnPropertyDescriptor(typedArrayPrototype, name)?.get as (this: unknown) => T;
+const typedArrayTag = intrinsic<string | undefined>(Symbol.toStringTag);
+// The real extent of a view, for the same reason: an own `byteLength` cannot mislead them.
+const bufferOf = intrinsic<ArrayBufferLike>('buffer');
+const byteOffsetOf = intrinsic<number>('byteOffset');
+const byteLengthOf = intrinsic<number>('byteLength');
 
 /** True for a `Uint8Array` (a `Buffer` included) of any realm. */
 export function isUint8Array(value: unknown): value is Uint8Array {
@@ -53,6 +57,22 @@ export function toBytes(value: unknown): Uint8Array {
 }
 
 const ENCODER = new TextEncoder();
+
+/**
+ * `value` as bytes without copying a `Uint8Array`: a new view of the caller's own memory over
+ * its real extent (whatever an overridden `byteLength` claims); a string is encoded. For a
+ * backend that sets `borrowsValues`; throws `STORE_INVALID_VALUE` as `toBytes` does.
+ */
+export function viewBytes(value: unknown): Uint8Array {
+  if (!isUint8Array(value)) return toBytes(value);
+  try {
+    return new Uint8Array(bufferOf.call(value), byteOffsetOf.call(value), byteLengthOf.call(value));
+  } catch (error) {
+    throw new StoreError('STORE_INVALID_VALUE', 'value is a detached Uint8Array', {
+      cause: error,
+    });
+  }
+}
 
 /**
  * A private copy of `bytes` in an `ArrayBuffer` of its own, so no stored or returned value
@@ -87,6 +107,9 @@ const ALIASES: Record<string, string> = {
   increment: 'by',
 };
 
+// Shared by every call without options: no object allocated per call on the hot path.
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
 /**
  * Returns `options` as an object of the allowed keys, or throws `STORE_INVALID_ARGUMENT` if it
  * is not a plain options object or names an option `where` does not know (naming it, with the
@@ -97,7 +120,7 @@ export function readOptions<T extends object>(
   where: string,
   known: readonly (keyof T & string)[],
 ): Partial<T> {
-  if (options === undefined) return {};
+  if (options === undefined) return NO_OPTIONS as Partial<T>;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new StoreError(
       'STORE_INVALID_ARGUMENT',

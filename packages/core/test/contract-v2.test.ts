@@ -222,6 +222,45 @@ describe('values', () => {
   });
 });
 
+describe('borrowsValues', () => {
+  /** Hands its hooks the caller's bytes and records what they got. */
+  class Borrowing extends MapStore {
+    protected override readonly borrowsValues = true;
+    readonly seen: Uint8Array[] = [];
+    protected override async doSet(key: string, value: Uint8Array): Promise<void> {
+      this.seen.push(value);
+      return super.doSet(key, value, undefined);
+    }
+  }
+
+  it('hands the hook a view of the caller memory over its real extent, checked as ever', async () => {
+    const store = new Borrowing();
+    const backing = new Uint8Array([1, 2, 3, 4, 5]);
+    const caller = backing.subarray(1, 3);
+    Object.defineProperty(caller, 'byteLength', { get: () => 4096 });
+    await store.set('k', caller);
+    const [seen] = store.seen;
+    expect(seen?.buffer).toBe(backing.buffer);
+    expect([seen?.byteOffset, seen?.byteLength]).toEqual([1, 2]);
+    await store.set('s', 'text');
+    expect(store.seen[1]).toEqual(bytes('text'));
+    const detached = new Uint8Array(8);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(await codeOf(store.set('k', detached))).toBe('STORE_INVALID_VALUE');
+    expect(await codeOf(store.setIfAbsent('k', new Uint16Array(2) as never))).toBe(
+      'STORE_INVALID_VALUE',
+    );
+  });
+
+  it('still hands a backend without it a private copy', async () => {
+    const store = new MapStore();
+    const caller = bytes('abc');
+    await store.set('k', caller);
+    caller.fill(0);
+    expect(await store.get('k')).toEqual(bytes('abc'));
+  });
+});
+
 describe('StoreRegistry({ root })', () => {
   it('gives each name its own namespace of the root and owns the root', async () => {
     const root = new MapStore();
