@@ -12,8 +12,8 @@ function script(text: string): Script {
   return { text, sha: createHash('sha1').update(text).digest('hex') };
 }
 
-// Both scripts use `redis.call` only, so they run on Redis 7 and Valkey 7/8, and touch one
-// key, KEYS[1], so they run on any cluster node that owns it.
+// Every script uses `redis.call` only, so it runs on Redis 7 and Valkey 7/8. RENEW and
+// INCREMENT touch one key, KEYS[1], so they run on any cluster node that owns it.
 
 /**
  * Returns the value and, only if the key already expires, resets its expiry to ARGV[1] ms, in
@@ -64,3 +64,32 @@ else
   redis.call('SET', KEYS[1], result)
 end
 return {0, result}`);
+
+/**
+ * One page of `deleteAll`: `SCAN ARGV[1] MATCH ARGV[2] COUNT ARGV[3]`, then `UNLINK` of the
+ * page's keys; replies the next cursor. The client loops the cursor, so the server is held for
+ * one page at a time (never the whole keyspace, as Litestar's script did), and no key crosses
+ * the network. It declares no keys (SCAN finds them), so it must be sent to the node whose keys
+ * it deletes, never through a cluster router.
+ * - ARGV[4] `'1'` (a cluster node): one UNLINK per key. A node's page spans many slots, which a
+ *   script may touch only with `allow-cross-slot-keys`, and even then no single command may
+ *   name keys of several slots. Otherwise one UNLINK per 1000 keys (`unpack` is bounded by
+ *   Lua's stack), which costs the server a fifth to a third less per page (measured).
+ * - `allow-oom`: deleteAll is how a full server frees memory, and a script with flags is
+ *   refused over `maxmemory` without it.
+ * - No `no-writes`: a replica refuses it (READONLY) before it runs.
+ * - Servers older than Redis 7 cannot compile the flags line; the store then loops itself.
+ */
+export const DELETE_PAGE_SCRIPT: Script = script(`#!lua flags=allow-oom,allow-cross-slot-keys
+local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local keys = page[2]
+if ARGV[4] == '1' then
+  for i = 1, #keys do
+    redis.call('UNLINK', keys[i])
+  end
+else
+  for i = 1, #keys, 1000 do
+    redis.call('UNLINK', unpack(keys, i, math.min(i + 999, #keys)))
+  end
+end
+return page[1]`);

@@ -17,6 +17,7 @@ import { hashSlot } from '../src/hash-slot.js';
 import { childPrefix, entryKey, parseEntryKey, rootPrefix } from '../src/key-layout.js';
 import { describeAtomicOperations } from './kit-atomic.js';
 import { describeConnectionErrors } from './kit-connection.js';
+import { describeClusterDeleteAll, describeDeleteAllScript } from './kit-delete-all.js';
 import { describeClusterKeys, describeKeys } from './kit-keys.js';
 import {
   type Backend,
@@ -106,7 +107,8 @@ export async function defineBackendTests<Client extends KitClient>(
   describeAtomicOperations(backend, client, server);
   describeKeys(backend, client);
   describeDeleteAll(backend, client, server);
-  describeValues(backend, client);
+  describeDeleteAllScript(backend, client, server);
+  describeValues(backend, client, server);
   describeErrors(backend, client);
   describeConnectionErrors(backend, client, server);
   describeFailures(backend);
@@ -400,7 +402,11 @@ function describeDeleteAll<Client extends KitClient>(
   });
 }
 
-function describeValues<Client extends KitClient>(backend: Backend<Client>, client: Client): void {
+function describeValues<Client extends KitClient>(
+  backend: Backend<Client>,
+  client: Client,
+  testServer: TestServer,
+): void {
   describe('get()', () => {
     it('hands out every value in an ArrayBuffer of its own: .buffer reveals and changes nothing else', async () => {
       // Replies of every size arrive in shared socket chunks; each must leave as a private copy.
@@ -437,6 +443,47 @@ function describeValues<Client extends KitClient>(backend: Backend<Client>, clie
       expect(same(await read())).toBe(true);
       await root.deleteAll();
       await stores[3]?.deleteAll();
+    });
+  });
+
+  describe('set()', () => {
+    it('stores the bytes of the call, however long the client holds the command', async () => {
+      // Each value is overwritten right after the call, while its command may still wait: in
+      // the offline queue of a client not yet connected, in an auto-pipeline until the next
+      // tick, or written at once. Sizes cross the 64 KiB slab limit and fill several slabs.
+      const id = uid();
+      const stores = [
+        backend.fromUrl(testServer.url, { namespace: `held-${id}-offline` }),
+        backend.fromUrl(testServer.url, {
+          namespace: `held-${id}-pipelined`,
+          clientOptions: { enableAutoPipelining: true },
+        }),
+        backend.createStore({ client, namespace: `held-${id}-ready` }),
+      ];
+      try {
+        for (const store of stores) {
+          const sizes = [0, 1, 100, 5000, 64 * 1024, 64 * 1024 + 1, 200 * 1024];
+          const entries = [...sizes, ...Array.from({ length: 300 }, () => 5000)].map((size, i) => ({
+            key: `k${i}`,
+            bytes: new Uint8Array(size).fill(i % 251),
+          }));
+          const writes = entries.map(({ key, bytes }, i) => {
+            const caller = Buffer.from(bytes);
+            const written = i % 2 === 0 ? store.set(key, caller) : store.setIfAbsent(key, caller);
+            caller.fill(0xee);
+            return written;
+          });
+          await Promise.all(writes);
+          const values = await Promise.all(entries.map(({ key }) => store.get(key)));
+          const wrong = entries.filter(
+            ({ bytes }, i) => !Buffer.from(values[i] ?? FF).equals(bytes),
+          );
+          expect(wrong.map(({ key }) => key)).toEqual([]);
+          await store.deleteAll();
+        }
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
     });
   });
 }
@@ -659,4 +706,5 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
     });
   });
   describeClusterKeys(backend, client);
+  describeClusterDeleteAll(backend, client);
 }

@@ -22,12 +22,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisLikeClient } from '../src/client.js';
 import { hashSlot } from '../src/hash-slot.js';
 import { childPrefix, entryKey, matchPattern, rootPrefix } from '../src/key-layout.js';
+import { DELETE_PAGE_SCRIPT } from '../src/scripts.js';
 import {
   type Backend,
   type KitClient,
   type NodeAddress,
   noServer,
   raw,
+  rejectionCode,
   type StoreHandle,
   scanCount,
   uid,
@@ -731,25 +733,44 @@ function parseShard(port: number, nodes: string): Shard {
 }
 
 /**
- * `client` as a store sees it, except that each SCAN the store sends to a master goes through
- * `scan(port, cursor, send)`, so a test can act between a node's pages.
+ * `client` as a store sees it, except that each page the store reads from a master — a SCAN,
+ * or a call of deleteAll's page script (the only script without keys: `numkeys` 0, the cursor
+ * after it) — goes through `scan(port, cursor, send)`, so a test can act between a node's
+ * pages. `send` resolves to the next cursor.
  */
 function interceptScans<Client extends KitClient>(
   client: Client,
-  scan: (port: number, cursor: string, send: () => Promise<unknown>) => Promise<unknown>,
+  scan: (port: number, cursor: string, send: () => Promise<string>) => Promise<string>,
 ): Client {
   const bound = (target: object, property: string | symbol): unknown => {
     const value: unknown = Reflect.get(target, property, target);
     return typeof value === 'function' ? value.bind(target) : value;
   };
-  const node = (target: RedisLikeClient): RedisLikeClient =>
-    new Proxy(target, {
-      get: (_, property) =>
-        property === 'scanBuffer'
-          ? (...args: never[]) =>
-              scan(Number(target.options?.port), String(args[0]), () => target.scanBuffer(...args))
-          : bound(target, property),
+  const node = (target: RedisLikeClient): RedisLikeClient => {
+    const port = Number(target.options?.port);
+    const page =
+      (method: 'evalshaBuffer' | 'evalBuffer') =>
+      (...args: never[]) => {
+        const call = target[method];
+        if (call === undefined) throw new Error(`no ${method}`);
+        if (String(args[1]) !== '0') return call.apply(target, args);
+        return scan(port, String(args[2]), async () => String(await call.apply(target, args)));
+      };
+    return new Proxy(target, {
+      get: (_, property) => {
+        if (property === 'evalshaBuffer' || property === 'evalBuffer') return page(property);
+        if (property !== 'scanBuffer') return bound(target, property);
+        return async (...args: never[]) => {
+          let reply: unknown;
+          await scan(port, String(args[0]), async () => {
+            reply = await target.scanBuffer(...args);
+            return String((reply as unknown[])[0]);
+          });
+          return reply;
+        };
+      },
     });
+  };
   return new Proxy(client, {
     get: (_, property) =>
       property === 'nodes'
@@ -1047,11 +1068,9 @@ function describeReplicatedCluster<Client extends KitClient>(
             moved = await nodes.moveKeys(slot, scannedLater, scannedFirst);
             if (handOver) await nodes.handOver(slot, scannedLater, scannedFirst);
           }
-          const reply = await send();
-          if (port === scannedFirst.port && Array.isArray(reply) && String(reply[0]) === '0') {
-            firstDone.resolve();
-          }
-          return reply;
+          const next = await send();
+          if (port === scannedFirst.port && next === '0') firstDone.resolve();
+          return next;
         });
         const store = backend.createStore({ client: hooked, namespace });
         try {
@@ -1070,6 +1089,43 @@ function describeReplicatedCluster<Client extends KitClient>(
         }
       }, 60_000);
     }
+  });
+
+  describe(`${where}: deleteAll() on masters only`, () => {
+    it('has its page script refused by a replica (READONLY), deleting nothing', async () => {
+      const namespace = `replica-${uid()}`;
+      const store = await clusterStore(namespace);
+      const pattern = matchPattern(rootPrefix(namespace, false));
+      try {
+        await Promise.all(Array.from({ length: 600 }, (_, i) => store.set(`k${i}`, 'v')));
+        await nodes.waitForReplication();
+        const { master, replica } = await nodes.masterWithReplica();
+        const onReplica = nodes.client(replica.port);
+        const held = await scanCount(onReplica, pattern);
+        expect(held).toBeGreaterThan(0);
+        // The script itself, sent to the replica: refused before it runs.
+        const refused = await raw(
+          onReplica,
+          'EVAL',
+          DELETE_PAGE_SCRIPT.text,
+          0,
+          '0',
+          pattern,
+          1000,
+          '1',
+        ).catch((error: unknown) => error);
+        expect(String(refused)).toMatch(/READONLY/);
+        // A store on a plain connection to the replica: STORE_CONNECTION, never the fallback.
+        const direct = backend.createStore({ client: onReplica, namespace });
+        await expect(rejectionCode(direct.deleteAll())).resolves.toBe('STORE_CONNECTION');
+        await nodes.waitForReplication();
+        expect(await scanCount(onReplica, pattern)).toBe(held);
+        expect(await scanCount(nodes.client(master.port), pattern)).toBe(held);
+      } finally {
+        await store.deleteAll();
+        await store.close();
+      }
+    }, 60_000);
   });
 
   describe(`${where}: a master killed (SIGKILL) under load`, () => {
