@@ -23,8 +23,9 @@ import {
   io,
   makeDirectory,
   openEntry,
+  readEntryFile,
+  readFront,
   readHead,
-  readWhole,
   syncDirectory,
   tempNameFor,
   unless,
@@ -177,8 +178,7 @@ export class FileStore extends BaseStore {
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
     return (
       (await this.#withEntry(key, renewMs !== undefined, 'read', async (handle, keyBytes) => {
-        const info = await handle.stat();
-        const bytes = info.isFile() ? await readWhole(handle, info.size) : undefined;
+        const bytes = await readEntryFile(handle);
         const entry = bytes === undefined ? undefined : decodeEntry(bytes, keyBytes);
         const now = this.#state.now();
         if (entry === undefined || now >= entry.expiresAt) return undefined;
@@ -370,9 +370,14 @@ export class FileStore extends BaseStore {
  * size and the stored key is `keyBytes`; the value is not read.
  */
 async function headerExpiry(handle: FileHandle, keyBytes: Uint8Array): Promise<number | undefined> {
-  const info = await handle.stat();
-  if (!info.isFile()) return undefined;
-  const head = await readHead(handle, HEADER_SIZE + keyBytes.length);
-  const header = decodeHeader(head, info.size);
+  const read = await readFront(handle);
+  if (read === undefined) return undefined;
+  const length = HEADER_SIZE + keyBytes.length;
+  // A key longer than the first read (over 16 KiB) is read again in full.
+  const head =
+    read.front.length >= length || read.size === read.front.length
+      ? read.front
+      : await readHead(handle, length);
+  const header = decodeHeader(head, read.size);
   return header !== undefined && holdsKey(head, header, keyBytes) ? header.expiresAt : undefined;
 }

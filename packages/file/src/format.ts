@@ -100,6 +100,16 @@ export function decodeHeader(head: Uint8Array, fileSize: number): EntryHeader | 
   return { keyLength, expiresAt };
 }
 
+/**
+ * The size `HEADER_SIZE + K + V` a version-1 header at the start of `head` declares, or
+ * `undefined` if `head` does not start with one.
+ */
+export function declaredSize(head: Uint8Array): number | undefined {
+  if (decodeExpiry(head) === undefined) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return HEADER_SIZE + view.getUint32(12) + Number(view.getBigUint64(24));
+}
+
 /** True if the header in `head` is followed by exactly the key bytes `key`. */
 export function holdsKey(head: Uint8Array, header: EntryHeader, key: Uint8Array): boolean {
   if (header.keyLength !== key.length || head.length < HEADER_SIZE + key.length) return false;

@@ -4,6 +4,7 @@ import { constants as fs } from 'node:fs';
 import { type FileHandle, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
+import { declaredSize } from './format.js';
 
 /** The `code` of a Node.js system error (`ENOENT`, ...), or `undefined`. */
 export function errorCode(error: unknown): string | undefined {
@@ -68,6 +69,46 @@ export async function readWhole(handle: FileHandle, size: number): Promise<Uint8
   if (size > constants.MAX_LENGTH) return undefined;
   const bytes = await readHead(handle, size);
   return bytes.length === size ? bytes : undefined;
+}
+
+// One read of this many bytes takes in the whole of most entry files, without a stat first.
+const FIRST_READ = 16 * 1024;
+// What reading an entry descriptor yields when it is no regular file: a directory, a FIFO
+// (ESPIPE for a positioned read, EAGAIN with no data).
+const NOT_READABLE = ['EISDIR', 'ESPIPE', 'EAGAIN', 'EINVAL'];
+
+/** The start of an open file and its size, as `readFront` reads them. */
+export interface FileFront {
+  /** The first bytes of the file: all of it when `size` is at most 16 KiB. */
+  front: Uint8Array;
+  size: number;
+}
+
+/**
+ * The first 16 KiB of the file behind `handle` and its size, or `undefined` if it is no regular
+ * file. A file up to 16 KiB (most entries) takes one read and no stat: a read of a regular file
+ * comes back short only at its end. `front` is a view into a buffer of 16 KiB whose unread part
+ * is uninitialised: copy what you hand out.
+ */
+export async function readFront(handle: FileHandle): Promise<FileFront | undefined> {
+  const buffer = Buffer.allocUnsafe(FIRST_READ);
+  const read = await unless(NOT_READABLE, undefined, () => handle.read(buffer, 0, FIRST_READ, 0));
+  if (read === undefined) return undefined;
+  const front = buffer.subarray(0, read.bytesRead);
+  if (read.bytesRead < FIRST_READ) return { front, size: read.bytesRead };
+  const info = await handle.stat();
+  return info.isFile() ? { front, size: info.size } : undefined;
+}
+
+/**
+ * The whole entry file behind `handle` in a buffer of its own, or `undefined` if it is none
+ * (not a regular file, or not as long as its header declares).
+ */
+export async function readEntryFile(handle: FileHandle): Promise<Uint8Array | undefined> {
+  const read = await readFront(handle);
+  if (read === undefined || declaredSize(read.front) !== read.size) return undefined;
+  // A copy of exactly the file when the first read held it all; else the rest is read too.
+  return read.size <= read.front.length ? new Uint8Array(read.front) : readWhole(handle, read.size);
 }
 
 /** The first `length` bytes of an open file (fewer if it is shorter). */
