@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExpirySweepingStore } from '@stores/core';
+import type { ExpirySweepingStore, Store } from '@stores/core';
 import { createStorage } from 'unstorage';
 import fsDriver from 'unstorage/drivers/fs';
 import { importBackend, versions } from './env.js';
@@ -12,14 +12,15 @@ import { storeOps } from './memory.js';
 import { failureNote, type Recorder } from './results.js';
 
 /** The FileStore options this bench uses (see the FileStore README for the full set). */
-interface FileStoreOptions {
+export interface FileStoreOptions {
   path: string;
   now?: () => number;
 }
-type FileStoreClass = new (options: FileStoreOptions) => ExpirySweepingStore;
+/** `new FileStore(options)`, as far as the bench needs to know it. */
+export type FileStoreClass = new (options: FileStoreOptions) => ExpirySweepingStore;
 
 /** Loads `FileStore`, or says why it cannot be measured. */
-async function loadFileStore(): Promise<FileStoreClass | string> {
+export async function loadFileStore(): Promise<FileStoreClass | string> {
   const mod = await importBackend('@stores/file');
   if (typeof mod === 'string') return mod;
   const { FileStore } = mod;
@@ -144,41 +145,80 @@ async function deleteExpired(
   let clock = Date.now();
   const store = new FileStore({ path, now: () => clock });
   try {
-    const value = makeValue(100).bytes;
     const sweep = store.withNamespace(`sweep-${randomUUID()}`) as ExpirySweepingStore;
-    await runInFlight(
-      0,
-      entries,
-      64,
-      (i) => sweep.set(`k${i}`, value, { expiresIn: i % 2 === 0 ? 1 : 3600 }),
-      undefined,
-    );
-    clock += 2000;
-    let removed = -1;
-    const durationMs = await timeOnce(async () => {
-      removed = await sweep.deleteExpired();
+    await writeSweepEntries(sweep, entries);
+    const metrics = await timeSweep(sweep, entries, () => {
+      clock += 2000;
     });
-    verify(
-      removed === entries / 2,
-      () => `deleteExpired removed ${removed}, expected ${entries / 2}`,
-    );
-    const step = Math.max(1, Math.floor(entries / 200)) * 2;
-    await runInFlight(
-      0,
-      Math.floor(entries / step),
-      8,
-      async (j) => {
-        const expired = await sweep.get(`k${j * step}`);
-        const live = await sweep.get(`k${j * step + 1}`);
-        verify(expired === null, () => `k${j * step} expired but still readable`);
-        verify(live?.byteLength === 100, () => `k${j * step + 1} lost: ${live?.byteLength}`);
-      },
-      undefined,
-    );
-    recorder.add({ ...row, status: 'ok', metrics: { durationMs, removed } });
+    recorder.add({ ...row, status: 'ok', metrics });
   } catch (error) {
     recorder.add({ ...row, status: 'failed', note: failureNote(error) });
   } finally {
     await store.close();
   }
+}
+
+/** Seconds entry `i` of a sweep lives: even ones 1 s (expired once the clock moves 2 s on), odd ones an hour. */
+export function sweepExpiresIn(i: number): number {
+  return i % 2 === 0 ? 1 : 3600;
+}
+
+/**
+ * Writes the 100 B entries `k0 … k{entries - 1}` with `sweepExpiresIn(i)`, 64 in flight;
+ * `progress`, if given, hears how many are written at every tenth of the way.
+ */
+export async function writeSweepEntries(
+  store: Store,
+  entries: number,
+  progress?: (written: number) => void,
+): Promise<void> {
+  const value = makeValue(100).bytes;
+  const tenth = Math.max(1, Math.ceil(entries / 10));
+  let written = 0;
+  await runInFlight(
+    0,
+    entries,
+    64,
+    async (i) => {
+      await store.set(`k${i}`, value, { expiresIn: sweepExpiresIn(i) });
+      written++;
+      if (progress !== undefined && (written % tenth === 0 || written === entries)) {
+        progress(written);
+      }
+    },
+    undefined,
+  );
+}
+
+/**
+ * After `writeSweepEntries(store, entries)`: calls `advanceClock` (which must move the store's
+ * clock at least 1 s on), times `deleteExpired()` and checks it removed exactly the even half,
+ * then reads back a spread of 200 keys: the even ones must be gone, the odd ones intact.
+ */
+export async function timeSweep(
+  store: ExpirySweepingStore,
+  entries: number,
+  advanceClock: () => void,
+): Promise<{ durationMs: number; removed: number }> {
+  advanceClock();
+  let removed = -1;
+  const durationMs = await timeOnce(async () => {
+    removed = await store.deleteExpired();
+  });
+  const expected = Math.ceil(entries / 2);
+  verify(removed === expected, () => `deleteExpired removed ${removed}, expected ${expected}`);
+  const step = Math.max(1, Math.floor(entries / 200)) * 2;
+  await runInFlight(
+    0,
+    Math.floor(entries / step),
+    8,
+    async (j) => {
+      const expired = await store.get(`k${j * step}`);
+      const live = await store.get(`k${j * step + 1}`);
+      verify(expired === null, () => `k${j * step} expired but still readable`);
+      verify(live?.byteLength === 100, () => `k${j * step + 1} lost: ${live?.byteLength}`);
+    },
+    undefined,
+  );
+  return { durationMs, removed };
 }

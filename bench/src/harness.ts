@@ -26,6 +26,11 @@ export interface Timing {
   p50Ms: number;
   /** 99th-percentile latency, ms. */
   p99Ms: number;
+  /**
+   * CPU time of this process per operation, µs: user + system, every thread (the file system
+   * thread pool included; a server's own CPU is not).
+   */
+  cpuUsPerOp: number;
 }
 
 /** How to run one timed loop. */
@@ -50,9 +55,11 @@ export async function timeLoop(
   const { ops, warmup, inFlight } = options;
   await runInFlight(ops, ops + warmup, inFlight, op, undefined);
   const latencies = new Float64Array(ops);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await runInFlight(0, ops, inFlight, op, latencies);
   const elapsedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   latencies.sort();
   return {
     ops,
@@ -60,6 +67,7 @@ export async function timeLoop(
     opsPerSec: (ops / elapsedMs) * 1000,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    cpuUsPerOp: (used.user + used.system) / ops,
   };
 }
 
@@ -98,4 +106,21 @@ export async function timeOnce(action: () => Promise<unknown>): Promise<number> 
   const started = performance.now();
   await action();
   return performance.now() - started;
+}
+
+/**
+ * `count` indices in `0 .. range - 1` from a fixed-seed PRNG (mulberry32): spread over the
+ * whole range like random reads, yet the same in every run, so runs compare like with like.
+ */
+export function seededIndices(count: number, range: number, seed: number): Uint32Array {
+  const indices = new Uint32Array(count);
+  let state = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    indices[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * range);
+  }
+  return indices;
 }

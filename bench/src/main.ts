@@ -11,10 +11,20 @@ import { runFootprintSuite } from './memory-footprint.js';
 import { flavour, runServerSuite } from './redis.js';
 import { markdown, targetsTable, writeReport } from './report.js';
 import { Recorder } from './results.js';
+import { runScaleSuite } from './scale.js';
 import { type BenchServer, startServer } from './servers.js';
 import { evaluateTargets } from './targets.js';
 
-const SUITES = ['footprint', 'memory', 'file', 'redis', 'valkey', 'deleteAll', 'atomic'] as const;
+const SUITES = [
+  'footprint',
+  'memory',
+  'file',
+  'redis',
+  'valkey',
+  'deleteAll',
+  'atomic',
+  'scale',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 /** Sizes of a run: `full` is the published one, `quick` the CI smoke run (same code paths). */
@@ -32,6 +42,10 @@ const PLANS = {
     server: { sizes: [100, 10240], inFlight: [1, 64], ops: 20_000, warmup: 2_000 },
     deleteAllEntries: 100_000,
     atomic: { sizes: [100], inFlight: [1, 64], ops: 10_000, warmup: 1_000 },
+    scale: {
+      memory: { entries: [1_000, 100_000, 1_000_000], ops: 200_000, warmup: 20_000 },
+      file: { entries: [1_000, 10_000, 100_000], ops: 5_000, warmup: 500 },
+    },
   },
   quick: {
     footprintEntries: 100_000,
@@ -40,6 +54,10 @@ const PLANS = {
     server: { sizes: [100, 10240], inFlight: [1, 64], ops: 2_000, warmup: 500 },
     deleteAllEntries: 10_000,
     atomic: { sizes: [100], inFlight: [1, 64], ops: 1_000, warmup: 200 },
+    scale: {
+      memory: { entries: [1_000, 10_000, 100_000], ops: 20_000, warmup: 2_000 },
+      file: { entries: [1_000, 5_000, 10_000], ops: 1_000, warmup: 200 },
+    },
   },
 };
 
@@ -90,6 +108,7 @@ async function main(): Promise<number> {
     if (wanted('memory')) await runMemorySuite(recorder, plan.memory);
     if (wanted('file')) await runFileSuite(recorder, plan.file);
     if (wanted('atomic')) await runAtomicSuites(recorder, plan.atomic);
+    if (wanted('scale')) await runScaleSuite(recorder, plan.scale);
     for (const kind of ['redis', 'valkey'] as const) {
       if (!wanted(kind) && !wanted('deleteAll') && !wanted('atomic')) continue;
       const server = await startServer(kind);

@@ -11,7 +11,7 @@ export interface Stall {
   pings: number;
 }
 
-/** A PING loop on its own thread and connection, for measuring server stalls. */
+/** PING loops on their own thread and connections, for measuring server stalls. */
 export class PingLoop {
   readonly #worker: Worker;
 
@@ -19,10 +19,14 @@ export class PingLoop {
     this.#worker = worker;
   }
 
-  /** Starts the loop against `url` and waits until it has a connection. */
-  static async start(url: string): Promise<PingLoop> {
+  /**
+   * Starts a loop against `url` (each of them, for every master of a cluster: a window's
+   * numbers then span all loops) and waits until each has a connection.
+   */
+  static async start(url: string | readonly string[]): Promise<PingLoop> {
+    const urls = typeof url === 'string' ? [url] : [...url];
     const worker = new Worker(new URL('./ping-worker.mjs', import.meta.url), {
-      workerData: { url },
+      workerData: { urls },
     });
     const [message] = (await once(worker, 'message')) as [unknown];
     if (message !== 'ready') throw new Error(`ping worker: unexpected message ${String(message)}`);
@@ -39,7 +43,7 @@ export class PingLoop {
     return stall;
   }
 
-  /** Ends the loop and its connection. */
+  /** Ends the loops and their connections. */
   async stop(): Promise<void> {
     const exited = once(this.#worker, 'exit');
     this.#worker.postMessage('exit');

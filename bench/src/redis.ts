@@ -2,8 +2,8 @@ import KeyvRedis from '@keyv/redis';
 import KeyvValkey from '@keyv/valkey';
 import type { Store } from '@stores/core';
 import { createCache } from 'cache-manager';
-import { Redis } from 'ioredis';
-import { Redis as Valkey } from 'iovalkey';
+import { Redis, Cluster as RedisCluster } from 'ioredis';
+import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
 import { Keyv } from 'keyv';
 import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
@@ -18,7 +18,7 @@ import {
 } from './kv.js';
 import { cacheManagerOps, keyvOps, storeOps } from './memory.js';
 import type { Recorder } from './results.js';
-import type { BenchServer } from './servers.js';
+import { type BenchCluster, type BenchServer, startCluster } from './servers.js';
 
 /** The commands the bench sends through a raw client; ioredis and iovalkey both have them. */
 export interface RawClient {
@@ -38,13 +38,28 @@ interface ServerStoreClass {
   fromUrl(url: string, options: { namespace: string }): Store;
 }
 
+/** A cluster's startup nodes. */
+export type ClusterNodes = readonly { host: string; port: number }[];
+
 /** Everything that differs between the Redis and the Valkey runs: which packages. */
 export interface ServerFlavour {
   server: BenchServer;
   /** `RedisStore` or `ValkeyStore`, with the versions to record. */
-  store: { name: string; versions: Record<string, string>; fromUrl: ServerStoreClass['fromUrl'] };
+  store: {
+    name: string;
+    versions: Record<string, string>;
+    fromUrl: ServerStoreClass['fromUrl'];
+    /** The store owning a cluster client of `nodes` (`new XStore({ cluster: { nodes } })`). */
+    onCluster(nodes: ClusterNodes, options: { namespace: string }): Store;
+  };
   /** `ioredis` or `iovalkey`. */
-  raw: { name: string; versions: Record<string, string>; connect(): RawClient };
+  raw: {
+    name: string;
+    versions: Record<string, string>;
+    connect(): RawClient;
+    /** A cluster client of `nodes`. */
+    connectCluster(nodes: ClusterNodes): RawClient;
+  };
   /** Keyv with `@keyv/redis` or `@keyv/valkey`, in a namespace. */
   keyv: { name: string; versions: Record<string, string>; open(namespace: string): Keyv<string> };
   /** unstorage's redis driver (on ioredis) with a base. */
@@ -64,6 +79,12 @@ export async function flavour(server: BenchServer): Promise<ServerFlavour | stri
   const cls = mod[className] as Partial<ServerStoreClass> | undefined;
   if (typeof cls?.fromUrl !== 'function') return `${pkg} does not export ${className}.fromUrl`;
   const fromUrl = cls.fromUrl.bind(cls);
+  const StoreClass = cls as unknown as new (options: {
+    cluster: { nodes: { host: string; port: number }[] };
+    namespace: string;
+  }) => Store;
+  const onCluster = (nodes: ClusterNodes, { namespace }: { namespace: string }): Store =>
+    new StoreClass({ cluster: { nodes: [...nodes] }, namespace });
   const at = {
     [`${server.kind}-server`]: `${server.version.replace(/^\w+ /, '')} (${server.via})`,
   };
@@ -80,11 +101,13 @@ export async function flavour(server: BenchServer): Promise<ServerFlavour | stri
         name: className,
         versions: { ...versions(pkg, '@stores/core', 'ioredis'), ...at },
         fromUrl,
+        onCluster,
       },
       raw: {
         name: 'ioredis (raw)',
         versions: { ...versions('ioredis'), ...at },
         connect: () => new Redis(url),
+        connectCluster: (nodes) => new RedisCluster([...nodes]),
       },
       keyv: {
         name: 'Keyv (@keyv/redis)',
@@ -105,11 +128,13 @@ export async function flavour(server: BenchServer): Promise<ServerFlavour | stri
       name: className,
       versions: { ...versions(pkg, '@stores/core', 'iovalkey'), ...at },
       fromUrl,
+      onCluster,
     },
     raw: {
       name: 'iovalkey (raw)',
       versions: { ...versions('iovalkey'), ...at },
       connect: () => new Valkey(url),
+      connectCluster: (nodes) => new ValkeyCluster([...nodes]),
     },
     keyv: {
       name: 'Keyv (@keyv/valkey)',
@@ -180,6 +205,50 @@ export async function runServerSuite(
     await runKvSuite(recorder, f.server.kind, subjects, plan);
   } finally {
     await raw.quit();
+  }
+  await runClusterRows(recorder, f, plan, runId);
+}
+
+/** `versions` with the server entry saying it was a cluster of `cluster`'s masters. */
+export function clusterVersions(
+  versions: Record<string, string>,
+  cluster: BenchCluster,
+): Record<string, string> {
+  return {
+    ...versions,
+    [`${cluster.kind}-server`]: `${cluster.version.replace(/^\w+ /, '')} (cluster of ${cluster.nodes.length} masters, binary)`,
+  };
+}
+
+/**
+ * Our store on a cluster of 3 masters of the same server kind (started here, stopped at the
+ * end): the key-value workloads at 64 in flight for each size, as rows of the server's suite
+ * named `RedisStore (cluster)` beside the standalone rows, for "cluster at 64 in flight ≥ 0.9×
+ * standalone". Each key space is a store of its own with its own cluster client.
+ */
+async function runClusterRows(
+  recorder: Recorder,
+  f: ServerFlavour,
+  plan: KvPlan,
+  runId: string,
+): Promise<void> {
+  const cluster = await startCluster(f.server.kind);
+  if (typeof cluster === 'string') {
+    recorder.skipSuite(`${f.server.kind} (cluster rows)`, cluster);
+    return;
+  }
+  process.stderr.write(`[${f.server.kind}] cluster of 3 masters at ${cluster.urls.join(', ')}\n`);
+  const subject: KvSubject = {
+    name: `${f.store.name} (cluster)`,
+    ours: true,
+    versions: clusterVersions(f.store.versions, cluster),
+    open: async (scope) =>
+      storeOps(f.store.onCluster(cluster.nodes, { namespace: `bench-${runId}-${scope}` }), true),
+  };
+  try {
+    await runKvSuite(recorder, f.server.kind, [subject], { ...plan, inFlight: [64] });
+  } finally {
+    await cluster.stop();
   }
 }
 

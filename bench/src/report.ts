@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Machine } from './env.js';
-import { formatBytes, formatMs, formatNumber, type Row } from './results.js';
+import { escapeXml, formatBytes, formatMs, formatNumber, type Row } from './results.js';
+import { scaleChart } from './scale-chart.js';
 import type { TargetResult } from './targets.js';
 
 /** Everything a report is made of. */
@@ -30,15 +31,17 @@ const SUITES = [
   'atomic: file',
   'atomic: redis',
   'atomic: valkey',
+  'scale',
 ] as const;
 
-/** Writes `results.md`, `results.json` and `chart.svg` to `dir`; returns their paths. */
+/** Writes `results.md`, `results.json`, `chart.svg` and `scale.svg` to `dir`; returns their paths. */
 export async function writeReport(dir: string, report: Report): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: [string, string][] = [
     ['results.md', markdown(report)],
     ['results.json', `${JSON.stringify(report, null, 2)}\n`],
     ['chart.svg', chart(report.rows)],
+    ['scale.svg', scaleChart(report.rows)],
   ];
   for (const [name, text] of files) await writeFile(join(dir, name), text);
   return files.map(([name]) => join(dir, name));
@@ -62,6 +65,10 @@ export function markdown(report: Report): string {
     const rows = report.rows.filter((r) => r.suite === suite);
     if (rows.length === 0) continue;
     lines.push('', `## ${suite}`, '');
+    if (suite === 'scale') {
+      lines.push(...scaleTable(rows));
+      continue;
+    }
     const timed = rows.filter((r) => r.timing !== undefined || r.metrics === undefined);
     if (timed.length > 0) lines.push(...timingTable(timed, rows));
     const measured = rows.filter((r) => r.metrics !== undefined);
@@ -158,6 +165,51 @@ function metricVsPeer(row: Row, rows: readonly Row[]): string {
   return `${(theirs / mine).toFixed(2)}× ${verb} (${best.subject})`;
 }
 
+/**
+ * The scale rows: the result of each (ops/s, keys/s or ms) and how the cost of one operation or
+ * entry compares with the same measure at the smallest size (1.00×: it does not grow).
+ */
+function scaleTable(rows: readonly Row[]): string[] {
+  const out = [
+    '| subject | workload | value | in flight | result | p50 ms | p99 ms | cost vs smallest |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  // Per operation (timed loops), per key (keys) or per entry swept: higher is cheaper.
+  const rate = (r: Row): number | undefined => {
+    if (r.status !== 'ok') return undefined;
+    if (r.timing !== undefined) return r.timing.opsPerSec;
+    const { entries, durationMs } = r.metrics ?? {};
+    return entries !== undefined && durationMs !== undefined ? entries / durationMs : undefined;
+  };
+  const measure = (r: Row): string =>
+    `${r.subject} ${r.workload.replace(/ at [\d,]+ entries$/, '')}`;
+  for (const r of rows) {
+    const head = `| ${r.ours ? `**${r.subject}**` : r.subject} | ${r.workload} | ${formatBytes(r.valueBytes)} | ${r.inFlight}`;
+    if (r.status !== 'ok') {
+      out.push(`${head} | ${r.status.toUpperCase()}: ${r.note ?? ''} | | | |`);
+      continue;
+    }
+    const t = r.timing;
+    const m = r.metrics ?? {};
+    let result = '';
+    if (t !== undefined) result = `${formatNumber(t.opsPerSec)} ops/s`;
+    else if (m.keysPerSec !== undefined) result = `${formatNumber(m.keysPerSec)} keys/s`;
+    if (m.durationMs !== undefined) {
+      const ms = `${formatNumber(m.durationMs, 1)} ms`;
+      result = result === '' ? ms : `${result} (${ms})`;
+    }
+    const smallest = rows
+      .filter((o) => measure(o) === measure(r) && rate(o) !== undefined)
+      .sort((a, b) => (a.metrics?.entries ?? 0) - (b.metrics?.entries ?? 0))[0];
+    const mine = rate(r);
+    const base = smallest === undefined ? undefined : rate(smallest);
+    const growth = mine !== undefined && base !== undefined ? `${(base / mine).toFixed(2)}×` : '';
+    const latency = t === undefined ? '| | |' : `| ${formatMs(t.p50Ms)} | ${formatMs(t.p99Ms)} |`;
+    out.push(`${head} | ${result} ${latency} ${growth} |`);
+  }
+  return out;
+}
+
 function versionList(rows: readonly Row[]): string {
   const all = new Map<string, string>();
   for (const r of rows) for (const [pkg, v] of Object.entries(r.versions)) all.set(pkg, v);
@@ -221,8 +273,4 @@ export function chart(rows: readonly Row[]): string {
     '</svg>',
     '',
   ].join('\n');
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

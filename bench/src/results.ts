@@ -100,6 +100,11 @@ export function formatMs(ms: number): string {
   return ms.toFixed(0);
 }
 
+/** `text` safe inside an SVG or XML text node. */
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function progressLine(row: Row): string {
   const where = `[${row.suite}] ${row.subject} ${row.workload} ${formatBytes(row.valueBytes)} x${row.inFlight}`;
   if (row.status === 'failed') return `!!!!! FAILED ${where}: ${row.note ?? ''}`;

@@ -65,6 +65,64 @@ export async function startServer(kind: 'redis' | 'valkey'): Promise<BenchServer
   }
 }
 
+/** A 3-master cluster this run started, for the cluster rows of a suite. */
+export interface BenchCluster {
+  kind: 'redis' | 'valkey';
+  /** The masters, for a cluster client's startup nodes. */
+  nodes: { host: string; port: number }[];
+  /** `redis://host:port` of each master, for a PING probe on each. */
+  urls: string[];
+  /** e.g. `redis 7.0.15`, from `INFO server` of the first master. */
+  version: string;
+  /** Stops every node. */
+  stop(): Promise<void>;
+}
+
+interface TestCluster {
+  nodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+type StartTestCluster = (
+  kind: 'redis' | 'valkey',
+  options: { masters: number },
+) => Promise<TestCluster | undefined>;
+
+/**
+ * Starts a local cluster of 3 masters (no replicas) with `startTestCluster()` of
+ * `@stores/conformance/servers`, always from the local binaries, or says why there is none.
+ * Each suite that needs one starts its own and stops it when done (about 2 s each).
+ */
+export async function startCluster(kind: 'redis' | 'valkey'): Promise<BenchCluster | string> {
+  let start: StartTestCluster;
+  try {
+    const specifier: string = '@stores/conformance/servers';
+    const mod = (await import(specifier)) as { startTestCluster?: unknown };
+    if (typeof mod.startTestCluster !== 'function') {
+      return '@stores/conformance/servers does not export startTestCluster';
+    }
+    start = mod.startTestCluster as StartTestCluster;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+    return '@stores/conformance/servers is not built (run `pnpm --filter @stores/conformance build`)';
+  }
+  const cluster = await start(kind, { masters: 3 });
+  if (cluster === undefined) return `no ${kind} cluster (see the message above)`;
+  const urls = cluster.nodes.map(({ host, port }) => `redis://${host}:${port}`);
+  try {
+    return {
+      kind,
+      nodes: cluster.nodes,
+      urls,
+      version: await serverVersion(urls[0] ?? ''),
+      stop: () => cluster.stop(),
+    };
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+}
+
 async function serverVersion(url: string): Promise<string> {
   const client = new Redis(url, { lazyConnect: true });
   try {
