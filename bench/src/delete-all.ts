@@ -3,7 +3,7 @@ import type { Keyv } from 'keyv';
 import type { Storage } from 'unstorage';
 import { runInFlight, timeOnce, verify } from './harness.js';
 import { lengthOf, makeValue, slug } from './kv.js';
-import { PingLoop } from './ping.js';
+import { PingLoop, type Stall } from './ping.js';
 import { clusterVersions, type RawClient, type ServerFlavour } from './redis.js';
 import { failureNote, type Recorder } from './results.js';
 import { startCluster } from './servers.js';
@@ -221,17 +221,16 @@ async function measureScale(
         () => `${count - found} of the ${count} keys ${prefix}* were deleted`,
       );
     }
-    return {
-      entries,
-      durationMs,
-      stallMs: stall.maxMs,
-      pingP50Ms: stall.p50Ms,
-      pings: stall.pings,
-    };
+    return wipeMetrics(entries, durationMs, stall);
   } finally {
     for (const { prefix, count } of groups) await unlinkRaw(raw, prefix, count);
     await store.close();
   }
+}
+
+/** A wipe's row metrics: how many entries it removed, how long it took, the PING probe's view. */
+function wipeMetrics(entries: number, durationMs: number, stall: Stall): Record<string, number> {
+  return { entries, durationMs, stallMs: stall.maxMs, pingP50Ms: stall.p50Ms, pings: stall.pings };
 }
 
 /** Prints how far a long write has come to stderr, at most every 10%. */
@@ -327,13 +326,7 @@ async function measure(
         () => `${count - left} of the ${count} raw keys ${prefix}* were deleted`,
       );
     }
-    return {
-      entries,
-      durationMs,
-      stallMs: stall.maxMs,
-      pingP50Ms: stall.p50Ms,
-      pings: stall.pings,
-    };
+    return wipeMetrics(entries, durationMs, stall);
   } finally {
     for (const scope of siblings) await scope.clear();
     for (const { prefix, count } of rawGroups) await unlinkRaw(raw, prefix, count, tagged);

@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Machine } from './env.js';
-import { escapeXml, formatBytes, formatMs, formatNumber, type Row } from './results.js';
+import {
+  escapeXml,
+  formatBytes,
+  formatMs,
+  formatNumber,
+  type Row,
+  svgDocument,
+} from './results.js';
 import { scaleChart } from './scale-chart.js';
 import type { TargetResult } from './targets.js';
 
@@ -266,11 +273,5 @@ export function chart(rows: readonly Row[]): string {
     }
   }
   const height = y + 20;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    ...parts,
-    '</svg>',
-    '',
-  ].join('\n');
+  return svgDocument(width, height, parts);
 }

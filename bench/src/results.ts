@@ -100,6 +100,17 @@ export function formatMs(ms: number): string {
   return ms.toFixed(0);
 }
 
+/** A whole SVG document of `width` × `height` on white, holding `parts`. */
+export function svgDocument(width: number, height: number, parts: readonly string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
 /** `text` safe inside an SVG or XML text node. */
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

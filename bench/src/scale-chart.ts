@@ -1,4 +1,4 @@
-import { escapeXml, type Row } from './results.js';
+import { escapeXml, type Row, svgDocument } from './results.js';
 
 /** One line of a panel: a subject's (or a measure's) value at each store size. */
 export interface Series {
@@ -106,13 +106,7 @@ export function scaleChart(rows: readonly Row[]): string {
     parts.push(...drawPanel(panel, x, y));
   });
   const height = HEADER + Math.max(1, Math.ceil(panels.length / 2)) * (PANEL_HEIGHT + GAP);
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    ...parts,
-    '</svg>',
-    '',
-  ].join('\n');
+  return svgDocument(WIDTH, height, parts);
 }
 
 /** `1k`, `6.47k`, `1M`, `0.25`: three significant digits at most, with a k / M / G suffix. */

@@ -19,6 +19,21 @@ interface TestServer {
 }
 type StartTestServer = (kind: 'redis' | 'valkey') => Promise<TestServer | undefined>;
 
+/** The function `name` of `@stores/conformance/servers`, or why it cannot be had. */
+async function serverHelper<T>(name: string): Promise<T | string> {
+  try {
+    // A specifier in a variable: the helpers are typed by their package once built, not here.
+    const specifier: string = '@stores/conformance/servers';
+    const helper = ((await import(specifier)) as Record<string, unknown>)[name];
+    if (typeof helper !== 'function') return `@stores/conformance/servers does not export ${name}`;
+    return helper as T;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+    return '@stores/conformance/servers is not built (run `pnpm --filter @stores/conformance build`)';
+  }
+}
+
 /**
  * Starts a server with the test-server helpers of `@stores/conformance/servers` (an env URL,
  * else a container, else the local binary), or says why there is none. Unless told otherwise
@@ -26,20 +41,8 @@ type StartTestServer = (kind: 'redis' | 'valkey') => Promise<TestServer | undefi
  * forwarding would be measured as part of every operation.
  */
 export async function startServer(kind: 'redis' | 'valkey'): Promise<BenchServer | string> {
-  let start: StartTestServer;
-  try {
-    // A specifier in a variable: the helpers are typed by their package once built, not here.
-    const specifier: string = '@stores/conformance/servers';
-    const mod = (await import(specifier)) as { startTestServer?: unknown };
-    if (typeof mod.startTestServer !== 'function') {
-      return '@stores/conformance/servers does not export startTestServer';
-    }
-    start = mod.startTestServer as StartTestServer;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
-    return '@stores/conformance/servers is not built (run `pnpm --filter @stores/conformance build`)';
-  }
+  const start = await serverHelper<StartTestServer>('startTestServer');
+  if (typeof start === 'string') return start;
   const preferBinary =
     process.env.STORES_TEST_SERVERS === undefined &&
     process.env[kind === 'redis' ? 'STORES_REDIS_URL' : 'STORES_VALKEY_URL'] === undefined;
@@ -93,19 +96,8 @@ type StartTestCluster = (
  * Each suite that needs one starts its own and stops it when done (about 2 s each).
  */
 export async function startCluster(kind: 'redis' | 'valkey'): Promise<BenchCluster | string> {
-  let start: StartTestCluster;
-  try {
-    const specifier: string = '@stores/conformance/servers';
-    const mod = (await import(specifier)) as { startTestCluster?: unknown };
-    if (typeof mod.startTestCluster !== 'function') {
-      return '@stores/conformance/servers does not export startTestCluster';
-    }
-    start = mod.startTestCluster as StartTestCluster;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
-    return '@stores/conformance/servers is not built (run `pnpm --filter @stores/conformance build`)';
-  }
+  const start = await serverHelper<StartTestCluster>('startTestCluster');
+  if (typeof start === 'string') return start;
   const cluster = await start(kind, { masters: 3 });
   if (cluster === undefined) return `no ${kind} cluster (see the message above)`;
   const urls = cluster.nodes.map(({ host, port }) => `redis://${host}:${port}`);
