@@ -71,9 +71,9 @@ type Workload = 'set' | 'overwrite' | 'get' | 'get+renew' | 'exists' | 'delete';
 const WORKLOADS: readonly Workload[] = ['set', 'overwrite', 'get', 'get+renew', 'exists', 'delete'];
 
 /**
- * Runs set, overwrite, get, get+renew, exists and delete for every size and concurrency,
- * subject after subject within each (size, concurrency) group so that compared numbers are
- * taken close in time. Every read is checked (length of the value, `true` from exists, `null` after delete);
+ * Runs set, overwrite, get, get+renew, exists and delete for every size and concurrency: within
+ * each (size, concurrency) group, one workload at a time through every subject in turn, so that
+ * compared numbers are taken seconds apart. Every read is checked (length of the value, `true` from exists, `null` after delete);
  * a failed check or backend error fails that row and skips the rest of that subject's group,
  * whose data would be wrong.
  */
@@ -88,29 +88,30 @@ export async function runKvSuite(
   for (const size of plan.sizes) {
     for (const inFlight of plan.inFlight) {
       await warmUp(subjects[0], keys, size, inFlight);
-      for (const subject of subjects) {
-        const row = {
-          suite,
-          subject: subject.name,
-          ours: subject.ours,
-          versions: subject.versions,
-        };
-        const at = { valueBytes: size, inFlight };
-        let failedAt: Workload | undefined;
-        let kv: KvOps | undefined;
-        for (const workload of WORKLOADS) {
-          if (failedAt !== undefined) {
-            recorder.add({
-              ...row,
-              ...at,
-              workload,
-              status: 'skipped',
-              note: `${failedAt} failed`,
-            });
+      const at = { valueBytes: size, inFlight };
+      const open = new Map<KvSubject, KvOps>();
+      const failedAt = new Map<KvSubject, Workload>();
+      // Workload by workload, every subject in turn: the rows compared are timed seconds apart,
+      // not a whole subject's run apart (a disk's write-back or a server's memory drifts).
+      for (const workload of WORKLOADS) {
+        for (const subject of subjects) {
+          const row = {
+            suite,
+            subject: subject.name,
+            ours: subject.ours,
+            versions: subject.versions,
+          };
+          const failed = failedAt.get(subject);
+          if (failed !== undefined) {
+            recorder.add({ ...row, ...at, workload, status: 'skipped', note: `${failed} failed` });
             continue;
           }
           try {
-            kv ??= await subject.open(`${slug(subject.name)}-${size}-${inFlight}`);
+            let kv = open.get(subject);
+            if (kv === undefined) {
+              kv = await subject.open(`${slug(subject.name)}-${size}-${inFlight}`);
+              open.set(subject, kv);
+            }
             const op = operation(workload, kv, keys, size);
             if (op === undefined) {
               recorder.add({ ...row, ...at, workload, status: 'n/a', note: 'no equivalent' });
@@ -120,12 +121,12 @@ export async function runKvSuite(
             if (workload === 'delete') await checkDeleted(kv, keys, plan.ops);
             recorder.add({ ...row, ...at, workload, status: 'ok', timing });
           } catch (error) {
-            failedAt = workload;
+            failedAt.set(subject, workload);
             recorder.add({ ...row, ...at, workload, status: 'failed', note: failureNote(error) });
           }
         }
-        await kv?.close?.();
       }
+      for (const kv of open.values()) await kv.close?.();
     }
   }
 }

@@ -1,14 +1,18 @@
-import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
+import { lstat, mkdir, realpath } from './fs.js';
 import { errorCode, io, ioError, makeDirectory, syncDirectory, unless } from './io.js';
 
 /*
  * No operation follows a symbolic link below the root. Node cannot open a directory and work
- * relative to it (no openat), so every operation first looks at each directory of the layout
- * it goes through (namespace directories, then the shard) with lstat, and refuses a link. What
- * remains is a race: a directory replaced by a link between that look and the use, which takes
- * someone who can already rename directories below the root (see the README).
+ * relative to it (no openat), so every operation first looks at the directories of the layout
+ * it goes through (namespace directories, then the shard), and refuses a link. The look is one
+ * realpath of the deepest: the directories below the root are links-free exactly when its real
+ * path is the root's real path plus the very same names (a link anywhere below the root would
+ * put its target's path there). Only when that does not hold (something missing, a link, the
+ * root moved) is each directory looked at with lstat, to tell which. What remains is a race: a
+ * directory replaced by a link between the look and the use, which takes someone who can
+ * already rename directories below the root (see the README).
  */
 
 /** Where a store lives: its root, and whether it may create the root when it is missing. */
@@ -16,6 +20,20 @@ export interface RootDirectory {
   readonly root: string;
   readonly createRoot: boolean;
   readonly durable: boolean;
+  /**
+   * The root's real path (links above the root resolved), once known; `undefined` before, and
+   * where real paths cannot be compared this way (Windows), which means lstat each time.
+   */
+  realRoot: string | undefined;
+}
+
+// Windows paths differ from realpath's in case and drive letters: each directory is looked at.
+const COMPARE_REAL_PATHS = process.platform !== 'win32';
+
+/** Learns `where.realRoot`, for checkDirectories' one-call look. */
+export async function learnRealRoot(where: RootDirectory): Promise<void> {
+  if (!COMPARE_REAL_PATHS) return;
+  where.realRoot = await unless(['ENOENT'], undefined, () => realpath(where.root));
 }
 
 /** The error for a symbolic link in place of a directory of the layout: never followed. */
@@ -28,12 +46,33 @@ function linkError(path: string): StoreError {
 }
 
 /**
- * Looks at `dirs` (the layout's directories below the root, outermost first) all at once:
+ * Looks at `dirs` (the layout's directories below the root, each inside the one before it):
  * resolves `false` if one is missing, `true` if all are there, and rejects with `STORE_IO` if
  * one is a symbolic link. A regular file in the way is left for the operation to fail on
  * (`ENOTDIR`).
  */
-export async function checkDirectories(dirs: readonly string[]): Promise<boolean> {
+export async function checkDirectories(
+  where: RootDirectory,
+  dirs: readonly string[],
+): Promise<boolean> {
+  const deepest = dirs[dirs.length - 1];
+  if (deepest === undefined) return true;
+  const { root, realRoot } = where;
+  if (realRoot !== undefined) {
+    const real = await io('inspect', deepest, () =>
+      unless(['ENOENT', 'ENOTDIR', 'ELOOP'], undefined, () => realpath(deepest)),
+    );
+    if (real !== undefined && real === realRoot + deepest.slice(root.length)) return true;
+  }
+  const present = await inspectEach(dirs);
+  // All there and none a link, yet another real path: the root itself moved (or was never
+  // learnt): learn it again so the next look is one call again.
+  if (present) await io('find directory', root, () => learnRealRoot(where));
+  return present;
+}
+
+/** checkDirectories by lstat of each directory, all at once. */
+async function inspectEach(dirs: readonly string[]): Promise<boolean> {
   const infos = await Promise.all(
     dirs.map((dir) => io('inspect', dir, () => unless(['ENOENT'], undefined, () => lstat(dir)))),
   );
@@ -63,7 +102,7 @@ export async function ensureDirectories(
   where: RootDirectory,
   dirs: readonly string[],
 ): Promise<void> {
-  if (await checkDirectories(dirs)) return;
+  if (await checkDirectories(where, dirs)) return;
   for (let attempt = 1; ; attempt++) {
     let current = where.root;
     try {

@@ -1,4 +1,3 @@
-import { type FileHandle, lstat, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   addToCounter,
@@ -9,9 +8,13 @@ import {
   type StoreCapabilities,
   StoreError,
 } from '@stores/core';
-import { checkDirectories, ensureDirectories, type RootDirectory } from './directories.js';
 import {
-  decodeEntry,
+  checkDirectories,
+  ensureDirectories,
+  learnRealRoot,
+  type RootDirectory,
+} from './directories.js';
+import {
   decodeHeader,
   EXPIRY_OFFSET,
   encodeEntry,
@@ -19,11 +22,12 @@ import {
   HEADER_SIZE,
   holdsKey,
 } from './format.js';
+import { BackgroundCloser, lstat, type OpenFile, rename, stat, unlink } from './fs.js';
 import {
   io,
   makeDirectory,
   openEntry,
-  readEntryFile,
+  readEntry,
   readFront,
   readHead,
   syncDirectory,
@@ -64,6 +68,8 @@ class FileState implements RootDirectory {
   readonly durable: boolean;
   readonly now: () => number;
   readonly updates: Updates = new Updates();
+  readonly closer: BackgroundCloser = new BackgroundCloser();
+  realRoot: string | undefined;
   #ready: Promise<void> | undefined;
 
   constructor(options: FileStoreOptions) {
@@ -105,12 +111,13 @@ class FileState implements RootDirectory {
     const root = this.root;
     if (this.createRoot) {
       await io('create directory', root, () => makeDirectory(root, this.durable));
-      return;
+    } else {
+      const info = await io('find directory', root, () => stat(root));
+      if (!info.isDirectory()) {
+        throw new StoreError('STORE_IO', `FileStore cannot use ${root}: not a directory`);
+      }
     }
-    const info = await io('find directory', root, () => stat(root));
-    if (!info.isDirectory()) {
-      throw new StoreError('STORE_IO', `FileStore cannot use ${root}: not a directory`);
-    }
+    await io('find directory', root, () => learnRealRoot(this));
   }
 }
 
@@ -167,19 +174,23 @@ export class FileStore extends BaseStore {
     return this.#sweepHere('expired');
   }
 
+  /** `doSet` encodes and `doSetIfAbsent` copies the value before their first `await`. */
+  protected override readonly borrowsValues: boolean = true;
+
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
-    const { keyBytes, file, dirs } = await this.#locate(key);
+    const { keyBytes, file, dirs } = this.#locate(key);
+    // Encoded at once: `value` is the caller's memory (borrowsValues), not to be read later.
+    const bytes = encodeEntry(keyBytes, value, this.#expiresAt(this.#state.now(), ttlMs));
+    await this.#state.ready();
     const ensure = () => ensureDirectories(this.#state, dirs);
     await ensure();
-    const bytes = encodeEntry(keyBytes, value, this.#expiresAt(this.#state.now(), ttlMs));
     await writeAtomic(file, bytes, this.#state.durable, ensure);
   }
 
   protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
     return (
       (await this.#withEntry(key, renewMs !== undefined, 'read', async (handle, keyBytes) => {
-        const bytes = await readEntryFile(handle);
-        const entry = bytes === undefined ? undefined : decodeEntry(bytes, keyBytes);
+        const entry = await readEntry(handle, keyBytes);
         const now = this.#state.now();
         if (entry === undefined || now >= entry.expiresAt) return undefined;
         if (renewMs !== undefined && entry.expiresAt !== Number.POSITIVE_INFINITY) {
@@ -196,10 +207,11 @@ export class FileStore extends BaseStore {
    * is (never followed); a directory there is foreign and stays.
    */
   protected async doDelete(key: string): Promise<boolean> {
-    const { keyBytes, file, dirs } = await this.#locate(key);
+    await this.#state.ready();
+    const { keyBytes, file, dirs } = this.#locate(key);
     // Both only look at metadata, so they run at once; nothing is touched before the check.
     const [present, info] = await Promise.all([
-      checkDirectories(dirs),
+      checkDirectories(this.#state, dirs),
       io('inspect', file, () => unless(['ENOENT'], undefined, () => lstat(file))),
     ]);
     if (!present || info === undefined || info.isDirectory()) return false;
@@ -237,9 +249,10 @@ export class FileStore extends BaseStore {
     value: Uint8Array,
     ttlMs: number | undefined,
   ): Promise<boolean> {
+    const own = value.slice(); // the caller's memory (borrowsValues): the lock may wait
     return this.#update(key, (current, now) =>
       current === undefined
-        ? { next: { value, expiresAt: this.#expiresAt(now, ttlMs) }, result: true }
+        ? { next: { value: own, expiresAt: this.#expiresAt(now, ttlMs) }, result: true }
         : { next: current, result: false },
     );
   }
@@ -266,9 +279,14 @@ export class FileStore extends BaseStore {
 
   protected async *doKeys(prefix: string | undefined): AsyncGenerator<string, void, undefined> {
     await this.#state.ready();
-    if (!(await checkDirectories(this.#chain))) return;
+    if (!(await checkDirectories(this.#state, this.#chain))) return;
     const wanted = prefix === undefined || prefix === '' ? undefined : encoder.encode(prefix);
     yield* namespaceKeys(this.#dir, wanted, this.#state.now);
+  }
+
+  /** Waits for the descriptors reads are still closing in the background. */
+  protected override releaseResources(): Promise<void> {
+    return this.#state.closer.idle();
   }
 
   protected createNamespace(name: string): FileStore {
@@ -279,8 +297,8 @@ export class FileStore extends BaseStore {
     return child;
   }
 
-  async #locate(key: string): Promise<Location> {
-    await this.#state.ready();
+  /** Where `key`'s entry lives (the root may not have been looked at yet: see ready()). */
+  #locate(key: string): Location {
     const keyBytes = encoder.encode(key);
     const { shard, file } = entryLocation(this.#dir, sha256Hex(keyBytes));
     return { keyBytes, file, dirs: [...this.#chain, shard] };
@@ -291,7 +309,7 @@ export class FileStore extends BaseStore {
   }
 
   /** Overwrites the expiry field of the open entry file (synced with `durable`). */
-  async #writeExpiry(handle: FileHandle, expiresAt: number): Promise<void> {
+  async #writeExpiry(handle: OpenFile, expiresAt: number): Promise<void> {
     await handle.write(encodeExpiry(expiresAt), 0, 8, EXPIRY_OFFSET);
     if (this.#state.durable) await handle.datasync();
   }
@@ -306,16 +324,19 @@ export class FileStore extends BaseStore {
     key: string,
     writable: boolean,
     action: string,
-    use: (handle: FileHandle, keyBytes: Uint8Array) => Promise<T | undefined>,
+    use: (handle: OpenFile, keyBytes: Uint8Array) => Promise<T | undefined>,
   ): Promise<T | undefined> {
-    const { keyBytes, file, dirs } = await this.#locate(key);
-    if (!(await checkDirectories(dirs))) return undefined;
+    await this.#state.ready();
+    const { keyBytes, file, dirs } = this.#locate(key);
+    if (!(await checkDirectories(this.#state, dirs))) return undefined;
     const handle = await io('open', file, () => openEntry(file, writable));
     if (handle === undefined) return undefined;
     try {
       return await io(action, file, () => use(handle, keyBytes));
     } finally {
-      await handle.close();
+      // A written descriptor's close may report a failed write-back (NFS): that one is awaited.
+      if (writable) await handle.close();
+      else this.#state.closer.close(handle);
     }
   }
 
@@ -326,7 +347,7 @@ export class FileStore extends BaseStore {
   #withLive<T>(
     key: string,
     writable: boolean,
-    use: (handle: FileHandle, expiresAt: number, now: number) => Promise<T>,
+    use: (handle: OpenFile, expiresAt: number, now: number) => Promise<T>,
   ): Promise<T | undefined> {
     return this.#withEntry(key, writable, writable ? 'touch' : 'read', async (handle, keyBytes) => {
       const expiresAt = await headerExpiry(handle, keyBytes);
@@ -343,12 +364,13 @@ export class FileStore extends BaseStore {
       const expiresAt = await io('read', file, () => headerExpiry(handle, keyBytes));
       return expiresAt !== undefined && this.#state.now() < expiresAt ? expiresAt : undefined;
     } finally {
-      await handle.close();
+      this.#state.closer.close(handle);
     }
   }
 
   async #update<T>(key: string, step: Step<T>): Promise<T> {
-    const { keyBytes, file, dirs } = await this.#locate(key);
+    await this.#state.ready();
+    const { keyBytes, file, dirs } = this.#locate(key);
     const { durable, now } = this.#state;
     const ensure = () => ensureDirectories(this.#state, dirs);
     return this.#state.updates.run({ file, key: keyBytes, durable, now, ensure }, step);
@@ -357,7 +379,7 @@ export class FileStore extends BaseStore {
   /** Sweeps this namespace, then removes its directory if that left it empty (never the root). */
   async #sweepHere(mode: SweepMode): Promise<number> {
     await this.#state.ready();
-    if (!(await checkDirectories(this.#chain))) return 0;
+    if (!(await checkDirectories(this.#state, this.#chain))) return 0;
     const { durable, now } = this.#state;
     const removed = await sweepNamespace(this.#dir, mode, now(), durable);
     if (this.#dir !== this.#state.root) await removeEmptyDirectory(this.#dir);
@@ -369,15 +391,13 @@ export class FileStore extends BaseStore {
  * The expiry in the header of the open entry file, if the header is valid for a file of its
  * size and the stored key is `keyBytes`; the value is not read.
  */
-async function headerExpiry(handle: FileHandle, keyBytes: Uint8Array): Promise<number | undefined> {
-  const read = await readFront(handle);
-  if (read === undefined) return undefined;
-  const length = HEADER_SIZE + keyBytes.length;
-  // A key longer than the first read (over 16 KiB) is read again in full.
-  const head =
-    read.front.length >= length || read.size === read.front.length
-      ? read.front
-      : await readHead(handle, length);
-  const header = decodeHeader(head, read.size);
-  return header !== undefined && holdsKey(head, header, keyBytes) ? header.expiresAt : undefined;
+async function headerExpiry(handle: OpenFile, keyBytes: Uint8Array): Promise<number | undefined> {
+  return readFront(handle, async ({ front, size }) => {
+    const length = HEADER_SIZE + keyBytes.length;
+    // A key longer than the first read (over 16 KiB) is read again in full.
+    const head =
+      front.length >= length || size === front.length ? front : await readHead(handle, length);
+    const header = decodeHeader(head, size);
+    return header !== undefined && holdsKey(head, header, keyBytes) ? header.expiresAt : undefined;
+  });
 }

@@ -1,10 +1,10 @@
 import { constants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { constants as fs } from 'node:fs';
-import { type FileHandle, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
-import { declaredSize } from './format.js';
+import { type DecodedEntry, declaredSize, decodeEntry } from './format.js';
+import { link, mkdir, type OpenFile, open, rename, unlink } from './fs.js';
 
 /** The `code` of a Node.js system error (`ENOENT`, ...), or `undefined`. */
 export function errorCode(error: unknown): string | undefined {
@@ -56,7 +56,7 @@ const ENTRY_FLAGS = (fs.O_NOFOLLOW ?? 0) | (fs.O_NONBLOCK ?? 0);
  * Opens the entry file `file` for reading (and writing, if `writable`) without following a
  * link; `undefined` if nothing, or something that cannot be an entry, is there.
  */
-export function openEntry(file: string, writable: boolean): Promise<FileHandle | undefined> {
+export function openEntry(file: string, writable: boolean): Promise<OpenFile | undefined> {
   const flags = (writable ? fs.O_RDWR : fs.O_RDONLY) | ENTRY_FLAGS;
   return unless(NOT_AN_ENTRY, undefined, () => open(file, flags));
 }
@@ -65,7 +65,7 @@ export function openEntry(file: string, writable: boolean): Promise<FileHandle |
  * The whole content of an open file of `size` bytes, or `undefined` if it is no longer that
  * long or too large for one buffer.
  */
-export async function readWhole(handle: FileHandle, size: number): Promise<Uint8Array | undefined> {
+export async function readWhole(handle: OpenFile, size: number): Promise<Uint8Array | undefined> {
   if (size > constants.MAX_LENGTH) return undefined;
   const bytes = await readHead(handle, size);
   return bytes.length === size ? bytes : undefined;
@@ -77,6 +77,16 @@ const FIRST_READ = 16 * 1024;
 // (ESPIPE for a positioned read, EAGAIN with no data).
 const NOT_READABLE = ['EISDIR', 'ESPIPE', 'EAGAIN', 'EINVAL'];
 
+/*
+ * First reads land in scratch buffers that are used again: allocating 16 KiB per read cost more
+ * than the read itself at 64 in flight (an ArrayBuffer each, and the external-memory pressure
+ * that makes V8 collect). A scratch buffer holds other entries' bytes, so nothing ever hands
+ * out a view of it: `readFront`'s callers copy exactly what they return, inside `use`.
+ */
+const scratch: Uint8Array[] = [];
+// Enough for every read at 64 in flight; more are allocated under a bigger burst, then dropped.
+const SCRATCH_KEPT = 64;
+
 /** The start of an open file and its size, as `readFront` reads them. */
 export interface FileFront {
   /** The first bytes of the file: all of it when `size` is at most 16 KiB. */
@@ -85,38 +95,52 @@ export interface FileFront {
 }
 
 /**
- * The first 16 KiB of the file behind `handle` and its size, or `undefined` if it is no regular
- * file. A file up to 16 KiB (most entries) takes one read and no stat: a read of a regular file
- * comes back short only at its end. `front` is a view into a buffer of 16 KiB whose unread part
- * is uninitialised: copy what you hand out.
+ * Reads the first 16 KiB of the file behind `handle` and its size, and runs `use` on them;
+ * `undefined` if it is no regular file. A file up to 16 KiB (most entries) takes one read and
+ * no stat: a read of a regular file comes back short only at its end. `front` is a view of a
+ * scratch buffer that is used again once `use` settles: copy what outlives it.
  */
-export async function readFront(handle: FileHandle): Promise<FileFront | undefined> {
-  const buffer = Buffer.allocUnsafe(FIRST_READ);
-  const read = await unless(NOT_READABLE, undefined, () => handle.read(buffer, 0, FIRST_READ, 0));
-  if (read === undefined) return undefined;
-  const front = buffer.subarray(0, read.bytesRead);
-  if (read.bytesRead < FIRST_READ) return { front, size: read.bytesRead };
-  const info = await handle.stat();
-  return info.isFile() ? { front, size: info.size } : undefined;
+export async function readFront<T>(
+  handle: OpenFile,
+  use: (read: FileFront) => T | Promise<T>,
+): Promise<T | undefined> {
+  const buffer = scratch.pop() ?? new Uint8Array(FIRST_READ);
+  try {
+    const bytesRead = await unless(NOT_READABLE, undefined, () =>
+      handle.read(buffer, 0, FIRST_READ, 0),
+    );
+    if (bytesRead === undefined) return undefined;
+    const front = buffer.subarray(0, bytesRead);
+    if (bytesRead < FIRST_READ) return await use({ front, size: bytesRead });
+    const info = await handle.stat();
+    return info.isFile() ? await use({ front, size: info.size }) : undefined;
+  } finally {
+    if (scratch.length < SCRATCH_KEPT) scratch.push(buffer);
+  }
 }
 
 /**
- * The whole entry file behind `handle` in a buffer of its own, or `undefined` if it is none
- * (not a regular file, or not as long as its header declares).
+ * The entry in the file behind `handle` if it is a valid one for `key` (see decodeEntry), its
+ * value in an `ArrayBuffer` of exactly its size; `undefined` if it is none.
  */
-export async function readEntryFile(handle: FileHandle): Promise<Uint8Array | undefined> {
-  const read = await readFront(handle);
-  if (read === undefined || declaredSize(read.front) !== read.size) return undefined;
-  // A copy of exactly the file when the first read held it all; else the rest is read too.
-  return read.size <= read.front.length ? new Uint8Array(read.front) : readWhole(handle, read.size);
+export function readEntry(handle: OpenFile, key: Uint8Array): Promise<DecodedEntry | undefined> {
+  return readFront(handle, async ({ front, size }) => {
+    if (size <= front.length) {
+      const entry = decodeEntry(front, key);
+      return entry && { expiresAt: entry.expiresAt, value: entry.value.slice() };
+    }
+    if (declaredSize(front) !== size) return undefined;
+    const bytes = await readWhole(handle, size);
+    return bytes && decodeEntry(bytes, key);
+  });
 }
 
 /** The first `length` bytes of an open file (fewer if it is shorter). */
-export async function readHead(handle: FileHandle, length: number): Promise<Uint8Array> {
+export async function readHead(handle: OpenFile, length: number): Promise<Uint8Array> {
   const head = new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
-    const { bytesRead } = await handle.read(head, filled, length - filled, filled);
+    const bytesRead = await handle.read(head, filled, length - filled, filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
@@ -161,7 +185,7 @@ const OPEN_ATTEMPTS = 4;
 export async function createExclusive(
   file: string,
   ensure: () => Promise<void>,
-): Promise<FileHandle> {
+): Promise<OpenFile> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await open(file, 'wx');

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { hash } from 'node:crypto';
+import { sep } from 'node:path';
 
 /*
  * Where things live under a namespace directory:
@@ -33,7 +33,7 @@ const encoder = new TextEncoder();
 
 /** The SHA-256 of `bytes` as 64 lower-case hex digits. */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }
 
 /** The directory name of child namespace `name`: injective, lower-case, never a shard name. */
@@ -53,8 +53,9 @@ export function namespaceDirName(name: string): string {
 
 /** Where the entry with the given key hash lives, and its shard directory. */
 export function entryLocation(dir: string, hash: string): { shard: string; file: string } {
-  const shard = join(dir, hash.slice(0, 2));
-  return { shard, file: join(shard, hash) };
+  // `dir` is absolute and normalised (resolve, join) and the names are plain: no join needed.
+  const shard = `${dir.endsWith(sep) ? dir : dir + sep}${hash.slice(0, 2)}`;
+  return { shard, file: `${shard}${sep}${hash}` };
 }
 
 /** True for the name of a shard directory. */

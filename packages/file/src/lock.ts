@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fs } from 'node:fs';
-import { link, lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StoreError } from '@stores/core';
+import { link, lstat, open, unlink } from './fs.js';
 import { errorCode, removeQuietly, unless, writeTemp } from './io.js';
 
 /*
@@ -154,9 +154,7 @@ async function readHolder(lock: string): Promise<Holder | undefined> {
   try {
     const info = await handle.stat({ bigint: true });
     const bytes = new Uint8Array(MAX_LOCK_BYTES);
-    const { bytesRead } = info.isFile()
-      ? await handle.read(bytes, 0, bytes.length, 0)
-      : { bytesRead: 0 };
+    const bytesRead = info.isFile() ? await handle.read(bytes, 0, bytes.length, 0) : 0;
     const content = parse(bytes.subarray(0, bytesRead));
     if (content === undefined) return unreadable(info.ino, info.mtimeNs);
     const stale =

@@ -1,7 +1,7 @@
-import { link, lstat, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
 import { decodeEntry, encodeEntry } from './format.js';
+import { link, lstat, rename } from './fs.js';
 import { io, openEntry, readWhole, removeQuietly, syncDirectory, unless, writeTemp } from './io.js';
 import { acquireLock, type FileLock } from './lock.js';
 

@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRealDirectory } from './directories.js';
 import { decodeExpiry, decodeHeader, HEADER_SIZE, hasMagic, MAGIC } from './format.js';
+import { lstat, readdir, rmdir, unlink } from './fs.js';
 import { io, openEntry, readHead, removeIf, syncDirectory, unless } from './io.js';
 import {
   isEntryName,
@@ -162,9 +162,7 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 
 /** The entries of `dir` with their types (a link is a link, not what it points to); none if it is gone. */
 async function listDirectory(dir: string): Promise<Dirent[]> {
-  return io('list', dir, () =>
-    unless(['ENOENT'], [] as Dirent[], () => readdir(dir, { withFileTypes: true })),
-  );
+  return io('list', dir, () => unless(['ENOENT'], [] as Dirent[], () => readdir(dir)));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
 import { FileStore } from '../src/index.js';
@@ -49,6 +49,62 @@ describe('FileStore', () => {
     expect(await store.get('k')).toEqual(Uint8Array.of(1, 2, 3));
     expect(Object.getPrototypeOf(first)).toBe(Uint8Array.prototype);
   });
+
+  it('stores the bytes of the call, even when the caller reuses its array at once', async () => {
+    const store = new FileStore({ path: freshDir() }).withNamespace('n');
+    const input = new Uint8Array(20_000).fill(1);
+    const writes = [store.set('a', input), store.setIfAbsent('b', input)];
+    input.fill(2);
+    writes.push(store.set('c', input.subarray(5, 105)), store.setIfAbsent('d', input));
+    input.fill(3);
+    await Promise.all(writes);
+    expect(await store.get('a')).toEqual(new Uint8Array(20_000).fill(1));
+    expect(await store.get('b')).toEqual(new Uint8Array(20_000).fill(1));
+    expect(await store.get('c')).toEqual(new Uint8Array(100).fill(2));
+    expect(await store.get('d')).toEqual(new Uint8Array(20_000).fill(2));
+  });
+
+  it('hands out each value in a buffer of its own size, untouched by later reads', async () => {
+    const store = new FileStore({ path: freshDir() }).withNamespace('n');
+    const sizes = [0, 1, 100, 4096, 10_240, 16_000, 40_000];
+    const keys = sizes.flatMap((size) => Array.from({ length: 20 }, (_, i) => `${size}:${i}`));
+    const expected = (key: string) => {
+      const [size = '0', i = '0'] = key.split(':');
+      return new Uint8Array(Number(size)).fill(Number(i) + 1);
+    };
+    for (const key of keys) await store.set(key, expected(key));
+    // Reads of every size at once, then as many again: first reads share scratch buffers.
+    const first = await Promise.all(keys.map((key) => store.get(key)));
+    await Promise.all(keys.map((key) => store.get(key)));
+    for (const [i, key] of keys.entries()) {
+      const value = first[i] ?? null;
+      expect(value).toEqual(expected(key));
+      if (value !== null && value.length <= 16_000) {
+        expect(value.buffer.byteLength).toBe(value.length);
+      }
+    }
+  });
+
+  // The open descriptors are listed by /proc.
+  it.runIf(process.platform === 'linux')(
+    'has closed every descriptor it opened once close() resolves',
+    async () => {
+      const path = freshDir();
+      const store = new FileStore({ path });
+      for (let i = 0; i < 50; i++) await store.set(`k${i}`, 'v');
+      const reads = Array.from({ length: 50 }, (_, i) => store.get(`k${i}`));
+      await Promise.all([...reads, store.exists('k1'), store.expiresIn('k2')]);
+      await store.close();
+      const into = readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+        } catch {
+          return false; // closed while listed
+        }
+      });
+      expect(into).toEqual([]);
+    },
+  );
 
   it('shares data between two stores on the same directory', async () => {
     const path = freshDir();

@@ -182,6 +182,35 @@ describe('symbolic links below the root are never followed', () => {
     expect(readdirSync(real)).toEqual(['ns-n']);
   });
 
+  it('follows a link above the root to wherever it points now', async () => {
+    const [first, second] = [freshDir(), freshDir()];
+    const link = join(freshDir(), 'root');
+    symlinkSync(first, link);
+    const store = new FileStore({ path: link }).withNamespace('n');
+    await store.set('k', 'first');
+    await new FileStore({ path: second }).withNamespace('n').set('k', 'second');
+    rmSync(link);
+    symlinkSync(second, link);
+    expect(Buffer.from((await store.get('k')) ?? []).toString()).toBe('second');
+    await store.set('k2', 'v');
+    expect(readdirSync(join(second, 'ns-n')).length).toBe(2);
+    expect(readdirSync(join(first, 'ns-n')).length).toBe(1);
+  });
+
+  it('refuses a link below the root that points back inside it', async () => {
+    const root = freshDir();
+    const store = new FileStore({ path: root });
+    const [a, b] = [store.withNamespace('a'), store.withNamespace('b')];
+    await a.set('k', 'a');
+    await b.set('k', 'b');
+    rmSync(a.directory, { recursive: true });
+    symlinkSync(b.directory, a.directory);
+    for (const read of [() => a.get('k'), () => a.exists('k'), () => a.set('k', 'x')]) {
+      await expect(read()).rejects.toSatisfy((e) => StoreError.is(e, 'STORE_IO'));
+    }
+    expect(Buffer.from((await b.get('k')) ?? []).toString()).toBe('b');
+  });
+
   it('names the link and what to do in the error', async () => {
     const { path: victimPath } = await victim();
     const store = await CASES[1]?.link(freshDir(), victimPath);
