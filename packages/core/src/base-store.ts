@@ -268,15 +268,46 @@ function toStoreError(method: string, error: unknown): StoreError {
   return new StoreError('STORE_IO', `${method}() failed: ${message}`, { cause: error });
 }
 
+/** The methods whose failures `settle` names. */
+type Method =
+  | 'set'
+  | 'get'
+  | 'delete'
+  | 'deleteAll'
+  | 'exists'
+  | 'expiresIn'
+  | 'setIfAbsent'
+  | 'increment'
+  | 'touch'
+  | 'close';
+
+function rethrowAs(method: Method): (error: unknown) => never {
+  return (error) => {
+    throw toStoreError(method, error);
+  };
+}
+
+// One rejection handler per method, made once: a call then allocates no closure for it.
+const RETHROW: Readonly<Record<Method, (error: unknown) => never>> = {
+  set: rethrowAs('set'),
+  get: rethrowAs('get'),
+  delete: rethrowAs('delete'),
+  deleteAll: rethrowAs('deleteAll'),
+  exists: rethrowAs('exists'),
+  expiresIn: rethrowAs('expiresIn'),
+  setIfAbsent: rethrowAs('setIfAbsent'),
+  increment: rethrowAs('increment'),
+  touch: rethrowAs('touch'),
+  close: rethrowAs('close'),
+};
+
 /**
  * Runs `call`, turning a synchronous throw into a rejected promise and any rejection that is not
  * a `StoreError` into one, so a hook's own `RangeError` or client error never escapes raw.
  */
-function settle<T>(method: string, call: () => Promise<T>): Promise<T> {
+function settle<T>(method: Method, call: () => Promise<T>): Promise<T> {
   try {
-    return call().catch((error: unknown) => {
-      throw toStoreError(method, error);
-    });
+    return call().catch(RETHROW[method]);
   } catch (error) {
     return Promise.reject(toStoreError(method, error));
   }

@@ -218,7 +218,8 @@ export class MemoryStore extends BaseStore {
     }
     this.#state.used(entry);
     // A fresh ArrayBuffer per read: nothing handed out shares memory with what is stored.
-    return entry.value.slice();
+    // (The constructor copies faster than slice(), which looks up a species constructor.)
+    return new Uint8Array(entry.value);
   }
 
   protected async doDelete(key: string): Promise<boolean> {

@@ -127,7 +127,7 @@ export function readEntry(handle: OpenFile, key: Uint8Array): Promise<DecodedEnt
   return readFront(handle, async ({ front, size }) => {
     if (size <= front.length) {
       const entry = decodeEntry(front, key);
-      return entry && { expiresAt: entry.expiresAt, value: entry.value.slice() };
+      return entry && { expiresAt: entry.expiresAt, value: new Uint8Array(entry.value) };
     }
     if (declaredSize(front) !== size) return undefined;
     const bytes = await readWhole(handle, size);
