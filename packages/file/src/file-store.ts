@@ -281,7 +281,7 @@ export class FileStore extends BaseStore {
     await this.#state.ready();
     if (!(await checkDirectories(this.#state, this.#chain))) return;
     const wanted = prefix === undefined || prefix === '' ? undefined : encoder.encode(prefix);
-    yield* namespaceKeys(this.#dir, wanted, this.#state.now);
+    yield* namespaceKeys(this.#dir, wanted, this.#state.now, this.#state.closer);
   }
 
   /** Waits for the descriptors reads are still closing in the background. */

@@ -2,8 +2,8 @@ import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isRealDirectory } from './directories.js';
 import { decodeExpiry, decodeHeader, HEADER_SIZE, hasMagic, MAGIC } from './format.js';
-import { lstat, readdir, rmdir, unlink } from './fs.js';
-import { io, openEntry, readHead, removeIf, syncDirectory, unless } from './io.js';
+import { type BackgroundCloser, lstat, readdir, rmdir, unlink } from './fs.js';
+import { io, openEntry, readFront, readHead, removeIf, syncDirectory, unless } from './io.js';
 import {
   isEntryName,
   isLockName,
@@ -25,10 +25,10 @@ export const STALE_TEMP_MS: number = 60 * 60 * 1000;
 
 // Files handled in parallel per directory: enough to keep libuv's thread pool busy.
 const CONCURRENCY = 16;
+// Shard and namespace directories a sweep works through at once.
+const DIRECTORIES_AT_ONCE = 4;
 // Directory errors that mean "not empty any more / already gone": leave the directory be.
 const KEEP_DIRECTORY = ['ENOTEMPTY', 'EEXIST', 'ENOENT', 'EBUSY'];
-// Bytes read past the header at first when listing keys: most keys fit, longer ones cost a read more.
-const KEY_BYTES_GUESS = 256;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -47,18 +47,22 @@ export async function sweepNamespace(
   durable: boolean,
 ): Promise<number> {
   let removed = 0;
-  for (const child of await listDirectory(dir)) {
-    if (!child.isDirectory()) continue;
+  // A few directories at once: one at a time, a small namespace spent its time waiting for the
+  // thread pool's round trips of 256 nearly empty shards.
+  await forEachLimit(await listDirectory(dir), DIRECTORIES_AT_ONCE, async (child) => {
+    if (!child.isDirectory()) return;
     const shard = isShardName(child.name);
-    if (!shard && !isNamespaceName(child.name)) continue;
+    if (!shard && !isNamespaceName(child.name)) return;
     const path = join(dir, child.name);
     // Listed as a directory, but it may have been swapped for a link since.
-    if (!(await isRealDirectory(path))) continue;
-    removed += shard
+    if (!(await isRealDirectory(path))) return;
+    // Awaited first: `removed += await …` would add to the count read before the wait.
+    const count = shard
       ? await sweepShard(path, mode, now, durable)
       : await sweepNamespace(path, mode, now, durable);
+    removed += count;
     await removeEmptyDirectory(path);
-  }
+  });
   return removed;
 }
 
@@ -69,7 +73,7 @@ async function sweepShard(
   durable: boolean,
 ): Promise<number> {
   let removed = 0;
-  await forEachLimit(await listDirectory(shard), async (entry) => {
+  await forEachLimit(await listDirectory(shard), CONCURRENCY, async (entry) => {
     if (!entry.isFile()) return;
     const file = join(shard, entry.name);
     if (isTempName(entry.name)) {
@@ -89,33 +93,52 @@ async function sweepShard(
 
 /**
  * Streams the keys of the unexpired entries in namespace directory `dir` that start with
- * `prefix` (UTF-8 bytes), one shard listing in memory at a time, reading each entry's header
+ * `prefix` (UTF-8 bytes), at most two shard listings in memory at a time, reading each entry's header
  * and key only. `now` is read once per group of files.
  */
 export async function* namespaceKeys(
   dir: string,
   prefix: Uint8Array | undefined,
   now: () => number,
+  closer: BackgroundCloser,
 ): AsyncGenerator<string, void, undefined> {
-  for (const child of await listDirectory(dir)) {
-    if (!child.isDirectory() || !isShardName(child.name)) continue;
-    const shard = join(dir, child.name);
-    if (!(await isRealDirectory(shard))) continue;
-    // An entry in the wrong shard is not where get() looks for it: not a key of the store.
-    const names = (await listDirectory(shard))
-      .filter((e) => e.isFile() && isEntryName(e.name) && e.name.startsWith(child.name))
-      .map((e) => e.name);
+  const shards = (await listDirectory(dir))
+    .filter((child) => child.isDirectory() && isShardName(child.name))
+    .map((child) => child.name);
+  // The next shard is listed while this one's entries are read.
+  let next = shards.length > 0 ? listShard(dir, shards[0] ?? '') : undefined;
+  for (let s = 0; next !== undefined; s++) {
+    const listing = await next;
+    next = s + 1 < shards.length ? listShard(dir, shards[s + 1] ?? '') : undefined;
+    // A listing nobody waits for (the caller stopped iterating) must not reject unhandled.
+    next?.catch(() => undefined);
+    if (listing === undefined) continue;
+    const { shard, names } = listing;
     for (let i = 0; i < names.length; i += CONCURRENCY) {
       const at = now();
       const keys = await Promise.all(
         names.slice(i, i + CONCURRENCY).map((name) => {
           const file = join(shard, name);
-          return io('read', file, () => readKey(file, name, prefix, at));
+          return io('read', file, () => readKey(file, name, prefix, at, closer));
         }),
       );
       for (const key of keys) if (key !== undefined) yield key;
     }
   }
+}
+
+/** The entry names in shard directory `name` of `dir`; `undefined` if it is no real directory. */
+async function listShard(
+  dir: string,
+  name: string,
+): Promise<{ shard: string; names: string[] } | undefined> {
+  const shard = join(dir, name);
+  if (!(await isRealDirectory(shard))) return undefined;
+  // An entry in the wrong shard is not where get() looks for it: not a key of the store.
+  const names = (await listDirectory(shard))
+    .filter((e) => e.isFile() && isEntryName(e.name) && e.name.startsWith(name))
+    .map((e) => e.name);
+  return { shard, names };
 }
 
 /**
@@ -127,23 +150,24 @@ async function readKey(
   name: string,
   prefix: Uint8Array | undefined,
   now: number,
+  closer: BackgroundCloser,
 ): Promise<string | undefined> {
   const handle = await openEntry(file, false);
   if (handle === undefined) return undefined;
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) return undefined;
-    let head = await readHead(handle, Math.min(info.size, HEADER_SIZE + KEY_BYTES_GUESS));
-    const header = decodeHeader(head, info.size);
-    if (header === undefined || now >= header.expiresAt) return undefined;
-    const end = HEADER_SIZE + header.keyLength;
-    if (head.length < end) head = await readHead(handle, end);
-    const key = head.subarray(HEADER_SIZE, end);
-    if (prefix !== undefined && !startsWith(key, prefix)) return undefined;
-    if (key.length !== header.keyLength || sha256Hex(key) !== name) return undefined;
-    return decodeKey(key);
+    return await readFront(handle, async ({ front, size }) => {
+      const header = decodeHeader(front, size);
+      if (header === undefined || now >= header.expiresAt) return undefined;
+      const end = HEADER_SIZE + header.keyLength;
+      // A key longer than the first read (over 16 KiB) is read again in full.
+      const head = front.length >= end ? front : await readHead(handle, end);
+      const key = head.subarray(HEADER_SIZE, end);
+      if (prefix !== undefined && !startsWith(key, prefix)) return undefined;
+      if (key.length !== header.keyLength || sha256Hex(key) !== name) return undefined;
+      return decodeKey(key);
+    });
   } finally {
-    await handle.close();
+    closer.close(handle);
   }
 }
 
@@ -210,9 +234,10 @@ async function removeStaleTemp(file: string, now: number): Promise<void> {
   await unless(['ENOENT'], undefined, () => unlink(file));
 }
 
-/** Runs `task` over `items` with at most `CONCURRENCY` in flight; rejects with the first failure. */
+/** Runs `task` over `items` with at most `limit` in flight; rejects with the first failure. */
 async function forEachLimit<T>(
   items: readonly T[],
+  limit: number,
   task: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
@@ -222,5 +247,5 @@ async function forEachLimit<T>(
       await task(item);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
