@@ -15,6 +15,7 @@ import { failureNote, type Recorder } from './results.js';
 export interface FileStoreOptions {
   path: string;
   now?: () => number;
+  syncReads?: boolean;
 }
 /** `new FileStore(options)`, as far as the bench needs to know it. */
 export type FileStoreClass = new (options: FileStoreOptions) => ExpirySweepingStore;
@@ -45,12 +46,20 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
   if (typeof FileStore === 'string') return recorder.skipSuite('file', FileStore);
   const root = await mkdtemp(join(tmpdir(), 'stores-bench-'));
   const store = new FileStore({ path: join(root, 'filestore') });
+  // Another directory, with get/exists/expiresIn/touch made on the calling thread (opt-in).
+  const syncStore = new FileStore({ path: join(root, 'filestore-sync'), syncReads: true });
   const subjects: KvSubject[] = [
     {
       name: 'FileStore',
       ours: true,
       versions: versions('@stores/file', '@stores/core'),
       open: async (scope) => storeOps(store.withNamespace(scope), false),
+    },
+    {
+      name: 'FileStore (syncReads)',
+      ours: true,
+      versions: versions('@stores/file', '@stores/core'),
+      open: async (scope) => storeOps(syncStore.withNamespace(scope), false),
     },
     {
       name: 'fs writeFile+rename',
@@ -85,6 +94,7 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
     await deleteExpired(recorder, FileStore, join(root, 'sweep'), plan.sweepEntries);
   } finally {
     await store.close();
+    await syncStore.close();
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
-import { lstat, mkdir, realpath } from './fs.js';
+import { ASYNC_CALLS, type DirectoryCalls, lstat, mkdir, realpath } from './fs.js';
 import { errorCode, io, ioError, makeDirectory, syncDirectory, unless } from './io.js';
 
 /*
@@ -54,17 +54,18 @@ function linkError(path: string): StoreError {
 export async function checkDirectories(
   where: RootDirectory,
   dirs: readonly string[],
+  calls: DirectoryCalls = ASYNC_CALLS,
 ): Promise<boolean> {
   const deepest = dirs[dirs.length - 1];
   if (deepest === undefined) return true;
   const { root, realRoot } = where;
   if (realRoot !== undefined) {
     const real = await io('inspect', deepest, () =>
-      unless(['ENOENT', 'ENOTDIR', 'ELOOP'], undefined, () => realpath(deepest)),
+      unless(['ENOENT', 'ENOTDIR', 'ELOOP'], undefined, () => calls.realpath(deepest)),
     );
     if (real !== undefined && real === realRoot + deepest.slice(root.length)) return true;
   }
-  const present = await inspectEach(dirs);
+  const present = await inspectEach(dirs, calls);
   // All there and none a link, yet another real path: the root itself moved (or was never
   // learnt): learn it again so the next look is one call again.
   if (present) await io('find directory', root, () => learnRealRoot(where));
@@ -72,9 +73,11 @@ export async function checkDirectories(
 }
 
 /** checkDirectories by lstat of each directory, all at once. */
-async function inspectEach(dirs: readonly string[]): Promise<boolean> {
+async function inspectEach(dirs: readonly string[], calls: DirectoryCalls): Promise<boolean> {
   const infos = await Promise.all(
-    dirs.map((dir) => io('inspect', dir, () => unless(['ENOENT'], undefined, () => lstat(dir)))),
+    dirs.map((dir) =>
+      io('inspect', dir, () => unless(['ENOENT'], undefined, () => calls.lstat(dir))),
+    ),
   );
   let present = true;
   for (const [i, info] of infos.entries()) {

@@ -74,6 +74,65 @@ export class OpenFile {
   }
 }
 
+/** The outcome of a synchronous call as a settled promise, as the asynchronous ones give it. */
+function now<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * An open descriptor whose calls run synchronously, on the calling thread, for `syncReads`:
+ * the same methods, the same settled promises, no thread-pool round trip. Only `read`, `stat`,
+ * `write` and `close` are used through it (never a sync to the device, which can take ms).
+ */
+export class SyncOpenFile extends OpenFile {
+  override read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
+    return now(() => fs.readSync(this.fd, buffer, offset, length, position));
+  }
+
+  override write(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
+    return now(() => fs.writeSync(this.fd, buffer, offset, length, position));
+  }
+
+  override stat(): Promise<fs.Stats>;
+  override stat(options: { bigint: true }): Promise<fs.BigIntStats>;
+  override stat(options?: { bigint: true }): Promise<fs.Stats | fs.BigIntStats> {
+    return now(() => fs.fstatSync(this.fd, { bigint: options?.bigint === true }));
+  }
+
+  override close(): Promise<void> {
+    return now(() => fs.closeSync(this.fd));
+  }
+}
+
+/** The calls a look at the layout's directories makes, run either way. */
+export interface DirectoryCalls {
+  realpath(path: string): Promise<string>;
+  lstat(path: string): Promise<fs.Stats>;
+  /** Opens an entry file read-only (or read-write) with `flags`. */
+  open(path: string, flags: number): Promise<OpenFile>;
+}
+
+/** DirectoryCalls on the calling thread, for `syncReads`. */
+export const SYNC_CALLS: DirectoryCalls = {
+  realpath: (path) => now(() => fs.realpathSync.native(path)),
+  lstat: (path) => now(() => fs.lstatSync(path)),
+  open: (path, flags) => now(() => new SyncOpenFile(fs.openSync(path, flags))),
+};
+
 /** Opens `path` with `flags` (a number or `'wx'`-style string) and `mode` for new files. */
 export function open(path: string, flags: number | string, mode?: number): Promise<OpenFile> {
   return call<OpenFile>((done) =>
@@ -123,6 +182,9 @@ export function mkdir(path: string, options?: { recursive: true }): Promise<stri
   );
 }
 
+/** DirectoryCalls through the thread pool: the default. */
+export const ASYNC_CALLS: DirectoryCalls = { realpath, lstat, open };
+
 /** Removes the empty directory `path`. */
 export function rmdir(path: string): Promise<void> {
   return call<void>((done) => fs.rmdir(path, done));
@@ -144,6 +206,10 @@ export class BackgroundCloser {
 
   /** Starts closing `file`, a descriptor opened read-only and used no more. */
   close(file: OpenFile): void {
+    if (file instanceof SyncOpenFile) {
+      file.close().catch(() => undefined);
+      return;
+    }
     this.#pending++;
     fs.close(file.fd, () => {
       if (--this.#pending === 0) for (const wake of this.#waiting.splice(0)) wake();

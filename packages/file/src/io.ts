@@ -4,7 +4,16 @@ import { constants as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
 import { type DecodedEntry, declaredSize, decodeEntry } from './format.js';
-import { link, mkdir, type OpenFile, open, rename, unlink } from './fs.js';
+import {
+  ASYNC_CALLS,
+  type DirectoryCalls,
+  link,
+  mkdir,
+  type OpenFile,
+  open,
+  rename,
+  unlink,
+} from './fs.js';
 
 /** The `code` of a Node.js system error (`ENOENT`, ...), or `undefined`. */
 export function errorCode(error: unknown): string | undefined {
@@ -56,9 +65,13 @@ const ENTRY_FLAGS = (fs.O_NOFOLLOW ?? 0) | (fs.O_NONBLOCK ?? 0);
  * Opens the entry file `file` for reading (and writing, if `writable`) without following a
  * link; `undefined` if nothing, or something that cannot be an entry, is there.
  */
-export function openEntry(file: string, writable: boolean): Promise<OpenFile | undefined> {
+export function openEntry(
+  file: string,
+  writable: boolean,
+  calls: DirectoryCalls = ASYNC_CALLS,
+): Promise<OpenFile | undefined> {
   const flags = (writable ? fs.O_RDWR : fs.O_RDONLY) | ENTRY_FLAGS;
-  return unless(NOT_AN_ENTRY, undefined, () => open(file, flags));
+  return unless(NOT_AN_ENTRY, undefined, () => calls.open(file, flags));
 }
 
 /**

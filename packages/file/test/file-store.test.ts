@@ -1,3 +1,4 @@
+import { pbkdf2 } from 'node:crypto';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
@@ -253,5 +254,59 @@ describe('durable: true', () => {
     expect(await ns.expiresIn('k')).toBeGreaterThan(60);
     await ns.delete('k');
     expect(await ns.exists('k')).toBe(false);
+  });
+});
+
+describe('syncReads: true', () => {
+  /** Occupies every thread of libuv's pool; `first` resolves as soon as one is free again. */
+  function busyPool(): { first: Promise<unknown>; all: Promise<unknown> } {
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const jobs = Array.from(
+      { length: threads },
+      () => new Promise<void>((done) => pbkdf2('p', 's', 300_000, 64, 'sha512', () => done())),
+    );
+    return { first: Promise.race(jobs), all: Promise.all(jobs) };
+  }
+
+  /** Whether `read` settles while every pool thread is busy (false: it waited for one). */
+  async function settlesWhilePoolBusy(read: () => Promise<unknown>): Promise<boolean> {
+    let freed = false;
+    const pool = busyPool();
+    const first = pool.first.then(() => {
+      freed = true;
+    });
+    await read();
+    const during = !freed;
+    await Promise.all([first, pool.all]);
+    return during;
+  }
+
+  it('reads without the thread pool, and writes through it as before', async () => {
+    const path = freshDir();
+    const store = new FileStore({ path, syncReads: true }).withNamespace('n');
+    await store.set('k', 'v', { expiresIn: 60 });
+    expect(await settlesWhilePoolBusy(() => store.get('k'))).toBe(true);
+    expect(await settlesWhilePoolBusy(() => store.get('k', { renewFor: 120 }))).toBe(true);
+    expect(await settlesWhilePoolBusy(() => store.exists('k'))).toBe(true);
+    expect(await settlesWhilePoolBusy(() => store.touch('k', { expiresIn: 30 }))).toBe(true);
+    expect(await store.expiresIn('k')).toBeLessThanOrEqual(30);
+    expect(text(await store.get('missing'))).toBeNull();
+    // The default goes through the pool: the same read waits for it.
+    const plain = new FileStore({ path }).withNamespace('n');
+    expect(await settlesWhilePoolBusy(() => plain.get('k'))).toBe(false);
+    expect(text(await plain.get('k'))).toBe('v');
+  });
+
+  it('keeps renews asynchronous when durable', async () => {
+    const store = new FileStore({ path: freshDir(), syncReads: true, durable: true });
+    await store.set('k', 'v', { expiresIn: 60 });
+    expect(await settlesWhilePoolBusy(() => store.get('k'))).toBe(true);
+    expect(await settlesWhilePoolBusy(() => store.get('k', { renewFor: 120 }))).toBe(false);
+  });
+
+  it('rejects a syncReads that is not a boolean, naming it', () => {
+    expect(() => new FileStore({ path: freshDir(), syncReads: 1 as unknown as boolean })).toThrow(
+      /syncReads are booleans/,
+    );
   });
 });

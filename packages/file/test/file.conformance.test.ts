@@ -6,11 +6,12 @@ import { freshDir } from './helpers.js';
 // The suite's multi-process cases open the same directory in child processes through this.
 const module = join(import.meta.dirname, 'fixtures', 'shared-store.mjs');
 
-for (const [name, durable] of [
-  ['FileStore', false],
-  ['FileStore durable', true],
+for (const [name, options] of [
+  ['FileStore', {}],
+  ['FileStore durable', { durable: true }],
+  ['FileStore syncReads', { syncReads: true }],
 ] as const) {
-  const newHandle = (): FileStoreOptions => ({ path: freshDir('conformance'), durable });
+  const newHandle = (): FileStoreOptions => ({ path: freshDir('conformance'), ...options });
   runStoreConformance(name, () => new FileStore(newHandle()), {
     shared: { module, newHandle },
     // Every call is a few file system calls on libuv's four threads, shared by four cases at

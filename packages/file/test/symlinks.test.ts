@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
-import { FileStore } from '../src/index.js';
+import { FileStore, type FileStoreOptions } from '../src/index.js';
 import { allKeys, entryPath, freshDir } from './helpers.js';
 
 /** Every file below `dir` with its bytes, and every directory: what "byte-identical" compares. */
@@ -74,7 +74,7 @@ async function outcome(run: () => Promise<Outcome>): Promise<Outcome> {
 interface Case {
   name: string;
   /** Replaces a part of `root`'s layout with a link into `victimPath`; returns the store to use. */
-  link(root: string, victimPath: string): Promise<FileStore>;
+  link(root: string, victimPath: string, options?: Partial<FileStoreOptions>): Promise<FileStore>;
   /** What the operations resolve to (or their error code) once the link is there. */
   expected: Record<string, Outcome>;
 }
@@ -83,8 +83,8 @@ const refused = 'STORE_IO';
 const CASES: Case[] = [
   {
     name: 'an entry file',
-    async link(root, victimPath) {
-      const store = new FileStore({ path: root });
+    async link(root, victimPath, options) {
+      const store = new FileStore({ path: root, ...options });
       await store.set('k', 'mine');
       rmSync(entryPath(root, 'k'));
       symlinkSync(entryPath(victimPath, 'k'), entryPath(root, 'k'));
@@ -108,8 +108,8 @@ const CASES: Case[] = [
   },
   {
     name: 'a shard directory',
-    async link(root, victimPath) {
-      const store = new FileStore({ path: root });
+    async link(root, victimPath, options) {
+      const store = new FileStore({ path: root, ...options });
       await store.set('k', 'mine');
       const shard = dirname(entryPath(root, 'k'));
       rmSync(shard, { recursive: true });
@@ -134,8 +134,8 @@ const CASES: Case[] = [
   },
   {
     name: 'a namespace directory',
-    async link(root, victimPath) {
-      const store = new FileStore({ path: root }).withNamespace('n');
+    async link(root, victimPath, options) {
+      const store = new FileStore({ path: root, ...options }).withNamespace('n');
       await store.set('k', 'mine');
       rmSync(store.directory, { recursive: true });
       symlinkSync(join(victimPath, 'ns-n'), store.directory);
@@ -146,17 +146,19 @@ const CASES: Case[] = [
 ];
 
 describe('symbolic links below the root are never followed', () => {
-  for (const testCase of CASES) {
-    describe(`a link in place of ${testCase.name}`, () => {
-      for (const [name, run] of OPERATIONS) {
-        it(`${name} leaves the victim directory byte-identical`, async () => {
-          const { path: victimPath, before } = await victim();
-          const store = await testCase.link(freshDir(), victimPath);
-          expect(await outcome(() => run(store))).toEqual(testCase.expected[name]);
-          expect(snapshot(victimPath)).toEqual(before);
-        });
-      }
-    });
+  for (const syncReads of [false, true]) {
+    for (const testCase of CASES) {
+      describe(`a link in place of ${testCase.name}${syncReads ? ', syncReads' : ''}`, () => {
+        for (const [name, run] of OPERATIONS) {
+          it(`${name} leaves the victim directory byte-identical`, async () => {
+            const { path: victimPath, before } = await victim();
+            const store = await testCase.link(freshDir(), victimPath, { syncReads });
+            expect(await outcome(() => run(store))).toEqual(testCase.expected[name]);
+            expect(snapshot(victimPath)).toEqual(before);
+          });
+        }
+      });
+    }
   }
 
   it('the parent of a linked namespace still sweeps, skipping the link', async () => {
