@@ -30,10 +30,13 @@ export interface RootDirectory {
 // Windows paths differ from realpath's in case and drive letters: each directory is looked at.
 const COMPARE_REAL_PATHS = process.platform !== 'win32';
 
-/** Learns `where.realRoot`, for checkDirectories' one-call look. */
+/**
+ * Learns `where.realRoot`, for checkDirectories' one-call look. It is only a shortcut: if the
+ * root's real path cannot be had, every look lstats each directory instead.
+ */
 export async function learnRealRoot(where: RootDirectory): Promise<void> {
   if (!COMPARE_REAL_PATHS) return;
-  where.realRoot = await unless(['ENOENT'], undefined, () => realpath(where.root));
+  where.realRoot = await realpath(where.root).catch(() => undefined);
 }
 
 /** The error for a symbolic link in place of a directory of the layout: never followed. */
@@ -68,7 +71,7 @@ export async function checkDirectories(
   const present = await inspectEach(dirs, calls);
   // All there and none a link, yet another real path: the root itself moved (or was never
   // learnt): learn it again so the next look is one call again.
-  if (present) await io('find directory', root, () => learnRealRoot(where));
+  if (present) await learnRealRoot(where);
   return present;
 }
 

@@ -143,7 +143,7 @@ class FileState implements RootDirectory {
         throw new StoreError('STORE_IO', `FileStore cannot use ${root}: not a directory`);
       }
     }
-    await io('find directory', root, () => learnRealRoot(this));
+    await learnRealRoot(this);
   }
 }
 
