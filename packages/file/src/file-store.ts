@@ -22,16 +22,7 @@ import {
   HEADER_SIZE,
   holdsKey,
 } from './format.js';
-import {
-  ASYNC_CALLS,
-  BackgroundCloser,
-  lstat,
-  type OpenFile,
-  rename,
-  SYNC_CALLS,
-  stat,
-  unlink,
-} from './fs.js';
+import { ASYNC_CALLS, lstat, type OpenFile, rename, SYNC_CALLS, stat, unlink } from './fs.js';
 import {
   io,
   makeDirectory,
@@ -85,7 +76,6 @@ class FileState implements RootDirectory {
   readonly syncReads: boolean;
   readonly now: () => number;
   readonly updates: Updates = new Updates();
-  readonly closer: BackgroundCloser = new BackgroundCloser();
   realRoot: string | undefined;
   #ready: Promise<void> | undefined;
 
@@ -307,12 +297,7 @@ export class FileStore extends BaseStore {
     await this.#state.ready();
     if (!(await checkDirectories(this.#state, this.#chain))) return;
     const wanted = prefix === undefined || prefix === '' ? undefined : encoder.encode(prefix);
-    yield* namespaceKeys(this.#dir, wanted, this.#state.now, this.#state.closer);
-  }
-
-  /** Waits for the descriptors reads are still closing in the background. */
-  protected override releaseResources(): Promise<void> {
-    return this.#state.closer.idle();
+    yield* namespaceKeys(this.#dir, wanted, this.#state.now);
   }
 
   protected createNamespace(name: string): FileStore {
@@ -363,9 +348,7 @@ export class FileStore extends BaseStore {
     try {
       return await io(action, file, () => use(handle, keyBytes));
     } finally {
-      // A written descriptor's close may report a failed write-back (NFS): that one is awaited.
-      if (writable) await handle.close();
-      else this.#state.closer.close(handle);
+      await handle.close();
     }
   }
 
@@ -393,7 +376,7 @@ export class FileStore extends BaseStore {
       const expiresAt = await io('read', file, () => headerExpiry(handle, keyBytes));
       return expiresAt !== undefined && this.#state.now() < expiresAt ? expiresAt : undefined;
     } finally {
-      this.#state.closer.close(handle);
+      await handle.close();
     }
   }
 

@@ -194,31 +194,3 @@ export function rmdir(path: string): Promise<void> {
 export function readdir(path: string): Promise<fs.Dirent[]> {
   return call<fs.Dirent[]>((done) => fs.readdir(path, { withFileTypes: true }, done));
 }
-
-/**
- * Closes read-only descriptors without making the caller wait for it, and tells when all have
- * closed. What was read does not depend on the close, and a read-only close loses nothing, so
- * a read resolves one thread-pool round trip sooner; its errors are ignored for that reason.
- */
-export class BackgroundCloser {
-  #pending = 0;
-  #waiting: (() => void)[] = [];
-
-  /** Starts closing `file`, a descriptor opened read-only and used no more. */
-  close(file: OpenFile): void {
-    if (file instanceof SyncOpenFile) {
-      file.close().catch(() => undefined);
-      return;
-    }
-    this.#pending++;
-    fs.close(file.fd, () => {
-      if (--this.#pending === 0) for (const wake of this.#waiting.splice(0)) wake();
-    });
-  }
-
-  /** Resolves once every close started so far has finished. */
-  idle(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-}

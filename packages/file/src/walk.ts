@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isRealDirectory } from './directories.js';
 import { decodeExpiry, decodeHeader, HEADER_SIZE, hasMagic, MAGIC } from './format.js';
-import { type BackgroundCloser, lstat, readdir, rmdir, unlink } from './fs.js';
+import { lstat, readdir, rmdir, unlink } from './fs.js';
 import { io, openEntry, readFront, readHead, removeIf, syncDirectory, unless } from './io.js';
 import {
   isEntryName,
@@ -93,37 +93,41 @@ async function sweepShard(
 
 /**
  * Streams the keys of the unexpired entries in namespace directory `dir` that start with
- * `prefix` (UTF-8 bytes), at most two shard listings in memory at a time, reading each entry's header
- * and key only. `now` is read once per group of files.
+ * `prefix` (UTF-8 bytes), at most two shard listings in memory at a time, reading each entry's
+ * header and key only. `now` is read once per group of files.
  */
 export async function* namespaceKeys(
   dir: string,
   prefix: Uint8Array | undefined,
   now: () => number,
-  closer: BackgroundCloser,
 ): AsyncGenerator<string, void, undefined> {
   const shards = (await listDirectory(dir))
     .filter((child) => child.isDirectory() && isShardName(child.name))
     .map((child) => child.name);
   // The next shard is listed while this one's entries are read.
   let next = shards.length > 0 ? listShard(dir, shards[0] ?? '') : undefined;
-  for (let s = 0; next !== undefined; s++) {
-    const listing = await next;
-    next = s + 1 < shards.length ? listShard(dir, shards[s + 1] ?? '') : undefined;
-    // A listing nobody waits for (the caller stopped iterating) must not reject unhandled.
-    next?.catch(() => undefined);
-    if (listing === undefined) continue;
-    const { shard, names } = listing;
-    for (let i = 0; i < names.length; i += CONCURRENCY) {
-      const at = now();
-      const keys = await Promise.all(
-        names.slice(i, i + CONCURRENCY).map((name) => {
-          const file = join(shard, name);
-          return io('read', file, () => readKey(file, name, prefix, at, closer));
-        }),
-      );
-      for (const key of keys) if (key !== undefined) yield key;
+  try {
+    for (let s = 0; next !== undefined; s++) {
+      const listing = await next;
+      next = s + 1 < shards.length ? listShard(dir, shards[s + 1] ?? '') : undefined;
+      // A listing nobody waits for (the caller dropped the iterator) must not reject unhandled.
+      next?.catch(() => undefined);
+      if (listing === undefined) continue;
+      const { shard, names } = listing;
+      for (let i = 0; i < names.length; i += CONCURRENCY) {
+        const at = now();
+        const keys = await Promise.all(
+          names.slice(i, i + CONCURRENCY).map((name) => {
+            const file = join(shard, name);
+            return io('read', file, () => readKey(file, name, prefix, at));
+          }),
+        );
+        for (const key of keys) if (key !== undefined) yield key;
+      }
     }
+  } finally {
+    // Left early: the listing under way finishes (its directory closed) before keys() ends.
+    await next?.catch(() => undefined);
   }
 }
 
@@ -150,7 +154,6 @@ async function readKey(
   name: string,
   prefix: Uint8Array | undefined,
   now: number,
-  closer: BackgroundCloser,
 ): Promise<string | undefined> {
   const handle = await openEntry(file, false);
   if (handle === undefined) return undefined;
@@ -167,7 +170,7 @@ async function readKey(
       return decodeKey(key);
     });
   } finally {
-    closer.close(handle);
+    await handle.close();
   }
 }
 

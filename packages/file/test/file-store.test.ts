@@ -88,22 +88,33 @@ describe('FileStore', () => {
 
   // The open descriptors are listed by /proc.
   it.runIf(process.platform === 'linux')(
-    'has closed every descriptor it opened once close() resolves',
+    'has closed every descriptor it opened by the time each call resolves',
     async () => {
       const path = freshDir();
-      const store = new FileStore({ path });
-      for (let i = 0; i < 50; i++) await store.set(`k${i}`, 'v');
-      const reads = Array.from({ length: 50 }, (_, i) => store.get(`k${i}`));
-      await Promise.all([...reads, store.exists('k1'), store.expiresIn('k2')]);
-      await store.close();
-      const into = readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
-        } catch {
-          return false; // closed while listed
-        }
-      });
-      expect(into).toEqual([]);
+      const intoRoot = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+          } catch {
+            return false; // closed while listed
+          }
+        });
+      for (const syncReads of [false, true]) {
+        const store = new FileStore({ path, syncReads }).withNamespace('n');
+        for (let i = 0; i < 50; i++) await store.set(`k${i}`, 'v', { expiresIn: 60 });
+        await Promise.all([
+          ...Array.from({ length: 50 }, (_, i) => store.get(`k${i}`)),
+          store.get('k1', { renewFor: 60 }),
+          store.exists('k2'),
+          store.expiresIn('k3'),
+          store.touch('k4', { expiresIn: 60 }),
+          store.delete('k5'),
+          store.get('missing'),
+        ]);
+        expect(intoRoot()).toEqual([]);
+        for await (const _ of store.keys()) break;
+        expect(intoRoot()).toEqual([]);
+      }
     },
   );
 
