@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +68,23 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
       open: async (scope) => {
         const dir = join(root, 'raw', scope);
         await mkdir(dir, { recursive: true });
-        return rawFileOps(dir);
+        return rawFileOps((key) => join(dir, key));
+      },
+    },
+    {
+      // The same calls in FileStore's layout (256 shard directories, SHA-256 names): what the
+      // kernel charges for the layout itself, apart from FileStore's own work.
+      name: RAW_IN_LAYOUT,
+      ours: false,
+      versions: { node: process.version },
+      open: async (scope) => {
+        const dir = join(root, 'raw-layout', scope);
+        const shards = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+        await Promise.all(shards.map((shard) => mkdir(join(dir, shard), { recursive: true })));
+        return rawFileOps((key) => {
+          const hash = createHash('sha256').update(key).digest('hex');
+          return join(dir, hash.slice(0, 2), hash);
+        });
       },
     },
     {
@@ -99,19 +115,26 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
   }
 }
 
-/** What a careful application does by hand: atomic write by rename, plain read. */
-function rawFileOps(dir: string): KvOps {
+/** The subject that makes the raw calls in FileStore's layout. */
+export const RAW_IN_LAYOUT = 'fs writeFile+rename (FileStore layout)';
+
+/**
+ * What a careful application does by hand: atomic write by rename, plain read; `pathOf` says
+ * where a key's file is (its directory exists).
+ */
+function rawFileOps(pathOf: (key: string) => string): KvOps {
   let temp = 0;
   return {
     set: async (key, value) => {
-      const file = join(dir, key);
-      const tempFile = `${file}.${temp++}.tmp`;
+      const file = pathOf(key);
+      // As long as FileStore's temp names: 16 hex digits.
+      const tempFile = `${file}.${(temp++).toString(16).padStart(16, '0')}.tmp`;
       await writeFile(tempFile, value.bytes);
       await rename(tempFile, file);
     },
     get: async (key) => {
       try {
-        return lengthOf(await readFile(join(dir, key)));
+        return lengthOf(await readFile(pathOf(key)));
       } catch (error) {
         if ((error as { code?: unknown }).code === 'ENOENT') return null;
         throw error;
@@ -119,11 +142,11 @@ function rawFileOps(dir: string): KvOps {
     },
     renew: undefined,
     delete: async (key) => {
-      await rm(join(dir, key), { force: true });
+      await rm(pathOf(key), { force: true });
     },
     exists: async (key) => {
       try {
-        await access(join(dir, key));
+        await access(pathOf(key));
         return true;
       } catch {
         return false;

@@ -1,3 +1,4 @@
+import { RAW_IN_LAYOUT } from './file.js';
 import type { Row } from './results.js';
 import { formatBytes, formatMs, formatNumber } from './results.js';
 
@@ -174,32 +175,38 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
     }
   }
 
-  const raw = 'fs writeFile+rename';
-  for (const size of SIZES) {
-    for (const inFlight of [1, 64]) {
-      const where = `${formatBytes(size)} ×${inFlight}`;
-      for (const [workload, peer] of [
-        ['get', 'readFile'],
-        ['set', 'writeFile+rename'],
-      ] as const) {
-        const rowsAt = at('file', workload, size, inFlight);
-        ratio(
-          `FileStore ${workload} ≥ 0.9× raw ${peer}, ${where}`,
-          rowsAt.find(named('FileStore')),
-          rowsAt.find(named(raw)),
-          0.9,
+  // Against the raw calls in one flat directory (the issue's baseline), and the same calls in
+  // FileStore's own layout (what the kernel charges for 256 shard directories of long names).
+  for (const [raw, layout] of [
+    ['fs writeFile+rename', ''],
+    [RAW_IN_LAYOUT, ' in FileStore layout'],
+  ] as const) {
+    for (const size of SIZES) {
+      for (const inFlight of [1, 64]) {
+        const where = `${formatBytes(size)} ×${inFlight}`;
+        for (const [workload, peer] of [
+          ['get', 'readFile'],
+          ['set', 'writeFile+rename'],
+        ] as const) {
+          const rowsAt = at('file', workload, size, inFlight);
+          ratio(
+            `FileStore ${workload} ≥ 0.9× raw ${peer}${layout}, ${where}`,
+            rowsAt.find(named('FileStore')),
+            rowsAt.find(named(raw)),
+            0.9,
+          );
+        }
+        const overwrite = at('file', 'overwrite', size, inFlight);
+        atMost(
+          `FileStore overwrite CPU per op ≤ 1.3× raw writeFile+rename${layout}, ${where}`,
+          overwrite.find(named('FileStore')),
+          overwrite.find(named(raw)),
+          1.3,
+          (row) => row.timing?.cpuUsPerOp,
+          (n) => formatNumber(n),
+          'µs',
         );
       }
-      const overwrite = at('file', 'overwrite', size, inFlight);
-      atMost(
-        `FileStore overwrite CPU per op ≤ 1.3× raw writeFile+rename, ${where}`,
-        overwrite.find(named('FileStore')),
-        overwrite.find(named(raw)),
-        1.3,
-        (row) => row.timing?.cpuUsPerOp,
-        (n) => formatNumber(n),
-        'µs',
-      );
     }
   }
   // The default, and the opt-in that makes the calls on the calling thread.

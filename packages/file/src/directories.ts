@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { StoreError } from '@stores/core';
-import { ASYNC_CALLS, type DirectoryCalls, lstat, mkdir, realpath } from './fs.js';
+import { ASYNC_CALLS, type EntryCalls, lstat, mkdir, realpath } from './fs.js';
 import { errorCode, io, ioError, makeDirectory, syncDirectory, unless } from './io.js';
 
 /*
@@ -57,7 +57,7 @@ function linkError(path: string): StoreError {
 export async function checkDirectories(
   where: RootDirectory,
   dirs: readonly string[],
-  calls: DirectoryCalls = ASYNC_CALLS,
+  calls: EntryCalls = ASYNC_CALLS,
 ): Promise<boolean> {
   const deepest = dirs[dirs.length - 1];
   if (deepest === undefined) return true;
@@ -76,7 +76,7 @@ export async function checkDirectories(
 }
 
 /** checkDirectories by lstat of each directory, all at once. */
-async function inspectEach(dirs: readonly string[], calls: DirectoryCalls): Promise<boolean> {
+async function inspectEach(dirs: readonly string[], calls: EntryCalls): Promise<boolean> {
   const infos = await Promise.all(
     dirs.map((dir) =>
       io('inspect', dir, () => unless(['ENOENT'], undefined, () => calls.lstat(dir))),

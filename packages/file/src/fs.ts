@@ -75,7 +75,7 @@ export class OpenFile {
 }
 
 /** The outcome of a synchronous call as a settled promise, as the asynchronous ones give it. */
-function now<T>(run: () => T): Promise<T> {
+function settled<T>(run: () => T): Promise<T> {
   try {
     return Promise.resolve(run());
   } catch (error) {
@@ -95,7 +95,7 @@ export class SyncOpenFile extends OpenFile {
     length: number,
     position: number,
   ): Promise<number> {
-    return now(() => fs.readSync(this.fd, buffer, offset, length, position));
+    return settled(() => fs.readSync(this.fd, buffer, offset, length, position));
   }
 
   override write(
@@ -104,33 +104,33 @@ export class SyncOpenFile extends OpenFile {
     length: number,
     position: number,
   ): Promise<number> {
-    return now(() => fs.writeSync(this.fd, buffer, offset, length, position));
+    return settled(() => fs.writeSync(this.fd, buffer, offset, length, position));
   }
 
   override stat(): Promise<fs.Stats>;
   override stat(options: { bigint: true }): Promise<fs.BigIntStats>;
   override stat(options?: { bigint: true }): Promise<fs.Stats | fs.BigIntStats> {
-    return now(() => fs.fstatSync(this.fd, { bigint: options?.bigint === true }));
+    return settled(() => fs.fstatSync(this.fd, { bigint: options?.bigint === true }));
   }
 
   override close(): Promise<void> {
-    return now(() => fs.closeSync(this.fd));
+    return settled(() => fs.closeSync(this.fd));
   }
 }
 
-/** The calls a look at the layout's directories makes, run either way. */
-export interface DirectoryCalls {
+/** The calls that find and open an entry (the link check, then the open), made either way. */
+export interface EntryCalls {
   realpath(path: string): Promise<string>;
   lstat(path: string): Promise<fs.Stats>;
   /** Opens an entry file read-only (or read-write) with `flags`. */
   open(path: string, flags: number): Promise<OpenFile>;
 }
 
-/** DirectoryCalls on the calling thread, for `syncReads`. */
-export const SYNC_CALLS: DirectoryCalls = {
-  realpath: (path) => now(() => fs.realpathSync.native(path)),
-  lstat: (path) => now(() => fs.lstatSync(path)),
-  open: (path, flags) => now(() => new SyncOpenFile(fs.openSync(path, flags))),
+/** EntryCalls on the calling thread, for `syncReads`. */
+export const SYNC_CALLS: EntryCalls = {
+  realpath: (path) => settled(() => fs.realpathSync.native(path)),
+  lstat: (path) => settled(() => fs.lstatSync(path)),
+  open: (path, flags) => settled(() => new SyncOpenFile(fs.openSync(path, flags))),
 };
 
 /** Opens `path` with `flags` (a number or `'wx'`-style string) and `mode` for new files. */
@@ -182,8 +182,8 @@ export function mkdir(path: string, options?: { recursive: true }): Promise<stri
   );
 }
 
-/** DirectoryCalls through the thread pool: the default. */
-export const ASYNC_CALLS: DirectoryCalls = { realpath, lstat, open };
+/** EntryCalls through the thread pool: the default. */
+export const ASYNC_CALLS: EntryCalls = { realpath, lstat, open };
 
 /** Removes the empty directory `path`. */
 export function rmdir(path: string): Promise<void> {

@@ -6,7 +6,7 @@ import { StoreError } from '@stores/core';
 import { type DecodedEntry, declaredSize, decodeEntry } from './format.js';
 import {
   ASYNC_CALLS,
-  type DirectoryCalls,
+  type EntryCalls,
   link,
   mkdir,
   type OpenFile,
@@ -68,7 +68,7 @@ const ENTRY_FLAGS = (fs.O_NOFOLLOW ?? 0) | (fs.O_NONBLOCK ?? 0);
 export function openEntry(
   file: string,
   writable: boolean,
-  calls: DirectoryCalls = ASYNC_CALLS,
+  calls: EntryCalls = ASYNC_CALLS,
 ): Promise<OpenFile | undefined> {
   const flags = (writable ? fs.O_RDWR : fs.O_RDONLY) | ENTRY_FLAGS;
   return unless(NOT_AN_ENTRY, undefined, () => calls.open(file, flags));
