@@ -342,8 +342,23 @@ export class FileStore extends BaseStore {
     const { syncReads, durable } = this.#state;
     // A write to the device (durable) can take ms: that much stays off the event loop.
     const calls = syncReads && !(writable && durable) ? SYNC_CALLS : ASYNC_CALLS;
-    if (!(await checkDirectories(this.#state, dirs, calls))) return undefined;
-    const handle = await io('open', file, () => openEntry(file, writable, calls));
+    // The look at the directories and the open go to the thread pool together, one round trip
+    // instead of two: opening creates and changes nothing, and what it opened is closed unused
+    // unless the look finds every directory there and none a link.
+    const opening = io('open', file, () => openEntry(file, writable, calls));
+    opening.catch(() => {}); // judged after the look; no unhandled rejection meanwhile
+    let present: boolean;
+    try {
+      present = await checkDirectories(this.#state, dirs, calls);
+    } catch (error) {
+      await closeUnused(opening);
+      throw error;
+    }
+    if (!present) {
+      await closeUnused(opening);
+      return undefined;
+    }
+    const handle = await opening;
     if (handle === undefined) return undefined;
     try {
       return await io(action, file, () => use(handle, keyBytes));
@@ -412,4 +427,10 @@ async function headerExpiry(handle: OpenFile, keyBytes: Uint8Array): Promise<num
     const header = decodeHeader(head, size);
     return header !== undefined && holdsKey(head, header, keyBytes) ? header.expiresAt : undefined;
   });
+}
+
+/** Closes what `opening` opened, if it opened anything; its failure no longer matters. */
+async function closeUnused(opening: Promise<OpenFile | undefined>): Promise<void> {
+  const handle = await opening.catch(() => undefined);
+  await handle?.close().catch(() => {});
 }

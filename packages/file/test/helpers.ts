@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -14,6 +14,17 @@ export function freshDir(label = 'file'): string {
   const dir = mkdtempSync(join(tmpdir(), `stores-${label}-`));
   created.push(dir);
   return dir;
+}
+
+/** This process's open descriptors to paths below `dir` (Linux: read from /proc/self/fd). */
+export function descriptorsInto(dir: string): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+    } catch {
+      return false; // closed while listed
+    }
+  });
 }
 
 /** Where the documented layout puts `key` below namespace directory `dir`. */
