@@ -112,6 +112,38 @@ describe('CommandTimer', () => {
     expect(laterAt).toBeGreaterThanOrEqual(boundLaterAt + 39);
   });
 
+  it('holds about what is in flight, even behind a command that hangs', async () => {
+    const timer = new CommandTimer(60_000);
+    const hung = timer.bound(new Promise(() => {}));
+    hung.catch(() => {});
+    let most = 0;
+    // 64 in flight, settling in order, 200 rounds: 12,800 commands behind the hung one.
+    for (let round = 0; round < 200; round++) {
+      const batch = Array.from({ length: 64 }, (_, i) => timer.bound(Promise.resolve(i)));
+      most = Math.max(most, timer.held);
+      await Promise.all(batch);
+    }
+    most = Math.max(most, timer.held);
+    // The hung one, up to 1024 settled ones not yet dropped, and one batch.
+    expect(most).toBeLessThanOrEqual(1 + 1024 + 64 + 64);
+    // A burst of 5,000 at once, then 64 at a time again, 20,000 times: what it holds stays
+    // within twice the most ever in flight (plus 1024), however many commands pass.
+    await Promise.all(Array.from({ length: 5000 }, () => timer.bound(Promise.resolve('ok'))));
+    most = 0;
+    for (let round = 0; round < 300; round++) {
+      const batch = Array.from({ length: 64 }, (_, i) => timer.bound(Promise.resolve(i)));
+      most = Math.max(most, timer.held);
+      await Promise.all(batch);
+    }
+    expect(most).toBeLessThanOrEqual(2 * 5001 + 1024 + 64);
+  });
+
+  it('drops what settled from the head, so a queue of settled commands empties', async () => {
+    const timer = new CommandTimer(60_000);
+    for (let i = 0; i < 10_000; i++) await timer.bound(Promise.resolve(i));
+    expect(timer.held).toBe(1);
+  });
+
   it('passes promises through untouched without a bound', async () => {
     const promise = Promise.resolve(1);
     expect(new CommandTimer(Number.POSITIVE_INFINITY).bound(promise)).toBe(promise);
