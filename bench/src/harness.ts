@@ -54,12 +54,55 @@ export async function timeLoop(
 ): Promise<Timing> {
   const { ops, warmup, inFlight } = options;
   await runInFlight(ops, ops + warmup, inFlight, op, undefined);
-  const latencies = new Float64Array(ops);
+  return combineSlices([await timeSlice(0, ops, inFlight, op)]);
+}
+
+/** One timed stretch of a loop: the indices `from .. to - 1`, as `combineSlices` takes it. */
+export interface Slice {
+  ops: number;
+  elapsedMs: number;
+  /** CPU time of this process over the stretch, µs (user + system, every thread). */
+  cpuUs: number;
+  /** Each operation's latency, ms. */
+  latencies: Float64Array;
+}
+
+/** Times `op` over the indices `from .. to - 1` with `inFlight` outstanding. */
+export async function timeSlice(
+  from: number,
+  to: number,
+  inFlight: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<Slice> {
+  const latencies = new Float64Array(to - from);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  await runInFlight(0, ops, inFlight, op, latencies);
+  await runInFlight(from, to, inFlight, op, latencies);
   const elapsedMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  return { ops: to - from, elapsedMs, cpuUs: used.user + used.system, latencies };
+}
+
+/**
+ * The timing of a loop timed in `slices` (stretches taken at different moments, e.g.
+ * interleaved with other subjects' stretches): operations over the summed time, percentiles
+ * over every operation.
+ */
+export function combineSlices(slices: readonly Slice[]): Timing {
+  let ops = 0;
+  let elapsedMs = 0;
+  let cpuUs = 0;
+  for (const slice of slices) {
+    ops += slice.ops;
+    elapsedMs += slice.elapsedMs;
+    cpuUs += slice.cpuUs;
+  }
+  const latencies = new Float64Array(ops);
+  let at = 0;
+  for (const slice of slices) {
+    latencies.set(slice.latencies, at);
+    at += slice.ops;
+  }
   latencies.sort();
   return {
     ops,
@@ -67,7 +110,7 @@ export async function timeLoop(
     opsPerSec: (ops / elapsedMs) * 1000,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
-    cpuUsPerOp: (used.user + used.system) / ops,
+    cpuUsPerOp: cpuUs / ops,
   };
 }
 

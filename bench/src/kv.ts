@@ -1,5 +1,5 @@
-import { runInFlight, timeLoop, verify } from './harness.js';
-import { failureNote, type Recorder } from './results.js';
+import { combineSlices, runInFlight, type Slice, timeSlice, verify } from './harness.js';
+import { failureNote, type Recorder, type Row } from './results.js';
 
 /** One value size, in the representations subjects take: bytes (ours, raw clients) or text. */
 export interface Value {
@@ -70,12 +70,18 @@ type Workload = 'set' | 'overwrite' | 'get' | 'get+renew' | 'exists' | 'delete';
 // (replacing an entry) from the first `set`.
 const WORKLOADS: readonly Workload[] = ['set', 'overwrite', 'get', 'get+renew', 'exists', 'delete'];
 
+// Each row is timed in this many stretches, interleaved with the other subjects' (ours, each
+// peer, ours again, ...): a disk's write-back or a server's memory drifts over seconds, and a
+// subject timed in one piece could meet a better or worse moment than the one it is compared
+// with. Same operations and keys as one piece, so the run takes no longer.
+const SLICES = 3;
+
 /**
  * Runs set, overwrite, get, get+renew, exists and delete for every size and concurrency: within
- * each (size, concurrency) group, one workload at a time through every subject in turn, so that
- * compared numbers are taken seconds apart. Every read is checked (length of the value, `true` from exists, `null` after delete);
- * a failed check or backend error fails that row and skips the rest of that subject's group,
- * whose data would be wrong.
+ * each (size, concurrency) group, one workload at a time through every subject, each row timed
+ * in `SLICES` stretches interleaved across the subjects. Every read is checked (length of the
+ * value, `true` from exists, `null` after delete); a failed check or backend error fails that
+ * row and skips the rest of that subject's group, whose data would be wrong.
  */
 export async function runKvSuite(
   recorder: Recorder,
@@ -84,26 +90,37 @@ export async function runKvSuite(
   plan: KvPlan,
 ): Promise<void> {
   const keys = Array.from({ length: plan.ops + plan.warmup }, (_, i) => `k${i}`);
-  const loop = { ops: plan.ops, warmup: plan.warmup };
+  const bounds = Array.from({ length: SLICES + 1 }, (_, s) => Math.round((plan.ops * s) / SLICES));
   for (const size of plan.sizes) {
     for (const inFlight of plan.inFlight) {
       await warmUp(subjects[0], keys, size, inFlight);
-      const at = { valueBytes: size, inFlight };
       const open = new Map<KvSubject, KvOps>();
       const failedAt = new Map<KvSubject, Workload>();
-      // Workload by workload, every subject in turn: the rows compared are timed seconds apart,
-      // not a whole subject's run apart (a disk's write-back or a server's memory drifts).
       for (const workload of WORKLOADS) {
-        for (const subject of subjects) {
-          const row = {
+        // What each subject's row will say, recorded in subject order once all are timed.
+        const outcome = new Map<KvSubject, Omit<Row, 'machine'>>();
+        const timed = new Map<KvSubject, { op: (i: number) => Promise<void>; slices: Slice[] }>();
+        const finish = (subject: KvSubject, result: Pick<Row, 'status' | 'note' | 'timing'>) => {
+          outcome.set(subject, {
             suite,
             subject: subject.name,
             ours: subject.ours,
             versions: subject.versions,
-          };
+            workload,
+            valueBytes: size,
+            inFlight,
+            ...result,
+          });
+          if (result.status === 'failed') failedAt.set(subject, workload);
+        };
+        const failure = (subject: KvSubject, error: unknown): void => {
+          timed.delete(subject);
+          finish(subject, { status: 'failed', note: failureNote(error) });
+        };
+        for (const subject of subjects) {
           const failed = failedAt.get(subject);
           if (failed !== undefined) {
-            recorder.add({ ...row, ...at, workload, status: 'skipped', note: `${failed} failed` });
+            finish(subject, { status: 'skipped', note: `${failed} failed` });
             continue;
           }
           try {
@@ -114,16 +131,37 @@ export async function runKvSuite(
             }
             const op = operation(workload, kv, keys, size);
             if (op === undefined) {
-              recorder.add({ ...row, ...at, workload, status: 'n/a', note: 'no equivalent' });
+              finish(subject, { status: 'n/a', note: 'no equivalent' });
               continue;
             }
-            const timing = await timeLoop({ ...loop, inFlight }, op);
-            if (workload === 'delete') await checkDeleted(kv, keys, plan.ops);
-            recorder.add({ ...row, ...at, workload, status: 'ok', timing });
+            // Warm-up on the untimed indices after the timed ones.
+            await runInFlight(plan.ops, plan.ops + plan.warmup, inFlight, op, undefined);
+            timed.set(subject, { op, slices: [] });
           } catch (error) {
-            failedAt.set(subject, workload);
-            recorder.add({ ...row, ...at, workload, status: 'failed', note: failureNote(error) });
+            failure(subject, error);
           }
+        }
+        for (let s = 0; s < SLICES; s++) {
+          for (const [subject, { op, slices }] of timed) {
+            const [from = 0, to = 0] = [bounds[s], bounds[s + 1]];
+            await timeSlice(from, to, inFlight, op).then(
+              (slice) => slices.push(slice),
+              (error: unknown) => failure(subject, error),
+            );
+          }
+        }
+        for (const [subject, { slices }] of timed) {
+          const kv = open.get(subject);
+          try {
+            if (workload === 'delete' && kv !== undefined) await checkDeleted(kv, keys, plan.ops);
+            finish(subject, { status: 'ok', timing: combineSlices(slices) });
+          } catch (error) {
+            failure(subject, error);
+          }
+        }
+        for (const subject of subjects) {
+          const row = outcome.get(subject);
+          if (row !== undefined) recorder.add(row);
         }
       }
       for (const kv of open.values()) await kv.close?.();
