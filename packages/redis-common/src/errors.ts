@@ -147,7 +147,7 @@ const isPending = (entry: Pending): boolean => entry.reject !== undefined;
  * command. Commands share one timeout, so the order they are bound in is deadline order: they
  * wait in a FIFO queue, settled ones are dropped from its head as new ones come, and the timer
  * fires only at the earliest deadline. (A Set of pending commands, one add and one delete
- * each, cost a third of a store's CPU per call at 64 in flight.)
+ * each, cost about a quarter of a store's CPU per call at 64 in flight.)
  */
 export class CommandTimer {
   readonly #timeoutMs: number;
