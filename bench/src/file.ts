@@ -109,8 +109,7 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
   ];
   try {
     // Flushed before every timed stretch: the kernel writes dirty pages back seconds later,
-    // and without a flush whichever subject comes next pays for the one before it (the same
-    // set code, timed first and second in a round, measured 6k and 14k ops/s).
+    // and without a flush whichever subject comes next would pay for the one before it.
     // No group warm-up through the first subject: 13k files written and deleted in its
     // directory right before its rows made FileStore's 10 KB sets ×64 0.3–0.6× as fast as the
     // same set code in second place (FileStore with syncReads), in three runs.

@@ -82,7 +82,7 @@ type Workload = 'set' | 'overwrite' | 'get' | 'get+renew' | 'exists' | 'delete';
 const WORKLOADS: readonly Workload[] = ['set', 'overwrite', 'get', 'get+renew', 'exists', 'delete'];
 
 // Each row is timed in this many stretches, interleaved with the other subjects' (ours, each
-// peer, ours again, ...): a disk's write-back or a server's memory drifts over seconds, and a
+// peer; then again, starting one subject later): a disk's write-back or a server's memory drifts over seconds, and a
 // subject timed in one piece could meet a better or worse moment than the one it is compared
 // with. Same operations and keys as one piece, so the run takes no longer.
 const SLICES = 3;
