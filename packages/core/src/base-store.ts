@@ -269,37 +269,29 @@ function toStoreError(method: string, error: unknown): StoreError {
 }
 
 /** The methods whose failures `settle` names. */
-type Method =
-  | 'set'
-  | 'get'
-  | 'delete'
-  | 'deleteAll'
-  | 'exists'
-  | 'expiresIn'
-  | 'setIfAbsent'
-  | 'increment'
-  | 'touch'
-  | 'close';
-
-function rethrowAs(method: Method): (error: unknown) => never {
-  return (error) => {
-    throw toStoreError(method, error);
-  };
-}
+const METHODS = [
+  'set',
+  'get',
+  'delete',
+  'deleteAll',
+  'exists',
+  'expiresIn',
+  'setIfAbsent',
+  'increment',
+  'touch',
+  'close',
+] as const;
+type Method = (typeof METHODS)[number];
 
 // One rejection handler per method, made once: a call then allocates no closure for it.
-const RETHROW: Readonly<Record<Method, (error: unknown) => never>> = {
-  set: rethrowAs('set'),
-  get: rethrowAs('get'),
-  delete: rethrowAs('delete'),
-  deleteAll: rethrowAs('deleteAll'),
-  exists: rethrowAs('exists'),
-  expiresIn: rethrowAs('expiresIn'),
-  setIfAbsent: rethrowAs('setIfAbsent'),
-  increment: rethrowAs('increment'),
-  touch: rethrowAs('touch'),
-  close: rethrowAs('close'),
-};
+const RETHROW = Object.fromEntries(
+  METHODS.map((method) => [
+    method,
+    (error: unknown): never => {
+      throw toStoreError(method, error);
+    },
+  ]),
+) as Readonly<Record<Method, (error: unknown) => never>>;
 
 /**
  * Runs `call`, turning a synchronous throw into a rejected promise and any rejection that is not

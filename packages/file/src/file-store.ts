@@ -421,9 +421,11 @@ export class FileStore extends BaseStore {
 async function headerExpiry(handle: OpenFile, keyBytes: Uint8Array): Promise<number | undefined> {
   return readFront(handle, async ({ front, size }) => {
     const length = HEADER_SIZE + keyBytes.length;
-    // A key longer than the first read (over 16 KiB) is read again in full.
+    // A key longer than the first read (over 16 KiB): the rest of it is read.
     const head =
-      front.length >= length || size === front.length ? front : await readHead(handle, length);
+      front.length >= length || size === front.length
+        ? front
+        : await readHead(handle, length, front);
     const header = decodeHeader(head, size);
     return header !== undefined && holdsKey(head, header, keyBytes) ? header.expiresAt : undefined;
   });

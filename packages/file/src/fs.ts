@@ -126,6 +126,9 @@ export interface EntryCalls {
   open(path: string, flags: number): Promise<OpenFile>;
 }
 
+/** EntryCalls through the thread pool: the default. */
+export const ASYNC_CALLS: EntryCalls = { realpath, lstat, open };
+
 /** EntryCalls on the calling thread, for `syncReads`. */
 export const SYNC_CALLS: EntryCalls = {
   realpath: (path) => settled(() => fs.realpathSync.native(path)),
@@ -135,9 +138,9 @@ export const SYNC_CALLS: EntryCalls = {
 
 /** Opens `path` with `flags` (a number or `'wx'`-style string) and `mode` for new files. */
 export function open(path: string, flags: number | string, mode?: number): Promise<OpenFile> {
-  return call<OpenFile>((done) =>
-    fs.open(path, flags, mode, (error, fd) => done(error, new OpenFile(fd))),
-  );
+  return new Promise((resolve, reject) => {
+    fs.open(path, flags, mode, (error, fd) => (error ? reject(error) : resolve(new OpenFile(fd))));
+  });
 }
 
 /** The metadata of `path` itself, a link not followed. */
@@ -181,9 +184,6 @@ export function mkdir(path: string, options?: { recursive: true }): Promise<stri
     fs.mkdir(path, { recursive: options?.recursive === true }, done),
   );
 }
-
-/** EntryCalls through the thread pool: the default. */
-export const ASYNC_CALLS: EntryCalls = { realpath, lstat, open };
 
 /** Removes the empty directory `path`. */
 export function rmdir(path: string): Promise<void> {

@@ -76,11 +76,16 @@ export function openEntry(
 
 /**
  * The whole content of an open file of `size` bytes, or `undefined` if it is no longer that
- * long or too large for one buffer.
+ * long or too large for one buffer; `known`, bytes already read from its start, is not read
+ * again.
  */
-export async function readWhole(handle: OpenFile, size: number): Promise<Uint8Array | undefined> {
+export async function readWhole(
+  handle: OpenFile,
+  size: number,
+  known?: Uint8Array,
+): Promise<Uint8Array | undefined> {
   if (size > constants.MAX_LENGTH) return undefined;
-  const bytes = await readHead(handle, size);
+  const bytes = await readHead(handle, size, known);
   return bytes.length === size ? bytes : undefined;
 }
 
@@ -143,15 +148,26 @@ export function readEntry(handle: OpenFile, key: Uint8Array): Promise<DecodedEnt
       return entry && { expiresAt: entry.expiresAt, value: new Uint8Array(entry.value) };
     }
     if (declaredSize(front) !== size) return undefined;
-    const bytes = await readWhole(handle, size);
+    const bytes = await readWhole(handle, size, front);
     return bytes && decodeEntry(bytes, key);
   });
 }
 
-/** The first `length` bytes of an open file (fewer if it is shorter). */
-export async function readHead(handle: OpenFile, length: number): Promise<Uint8Array> {
+/**
+ * The first `length` bytes of an open file (fewer if it is shorter), in a buffer of their own;
+ * `known`, bytes already read from its start, is copied rather than read again.
+ */
+export async function readHead(
+  handle: OpenFile,
+  length: number,
+  known?: Uint8Array,
+): Promise<Uint8Array> {
   const head = new Uint8Array(length);
   let filled = 0;
+  if (known !== undefined) {
+    filled = Math.min(known.length, length);
+    head.set(known.subarray(0, filled));
+  }
   while (filled < length) {
     const bytesRead = await handle.read(head, filled, length - filled, filled);
     if (bytesRead === 0) break;

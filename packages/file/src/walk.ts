@@ -162,8 +162,8 @@ async function readKey(
       const header = decodeHeader(front, size);
       if (header === undefined || now >= header.expiresAt) return undefined;
       const end = HEADER_SIZE + header.keyLength;
-      // A key longer than the first read (over 16 KiB) is read again in full.
-      const head = front.length >= end ? front : await readHead(handle, end);
+      // A key longer than the first read (over 16 KiB): the rest of it is read.
+      const head = front.length >= end ? front : await readHead(handle, end, front);
       const key = head.subarray(HEADER_SIZE, end);
       if (prefix !== undefined && !startsWith(key, prefix)) return undefined;
       if (key.length !== header.keyLength || sha256Hex(key) !== name) return undefined;

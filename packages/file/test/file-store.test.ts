@@ -65,6 +65,29 @@ describe('FileStore', () => {
     expect(await store.get('d')).toEqual(new Uint8Array(20_000).fill(2));
   });
 
+  it('reads entries whose key alone is longer than the first read of 16 KiB', async () => {
+    const clock = fakeClock();
+    const store = new FileStore({ path: freshDir(), now: clock.now }).withNamespace('n');
+    // Each key differs from the next only in its last character, past the first read.
+    const keys = [20_000, 40_000].flatMap((length) =>
+      ['a', 'b'].map((last) => `${'k'.repeat(length - 1)}${last}`),
+    );
+    for (const [i, key] of keys.entries()) {
+      await store.set(key, new Uint8Array(i * 7_000).fill(i + 1), { expiresIn: 60 });
+    }
+    for (const [i, key] of keys.entries()) {
+      expect(await store.get(key)).toEqual(new Uint8Array(i * 7_000).fill(i + 1));
+      expect(await store.exists(key)).toBe(true);
+      expect(await store.expiresIn(key)).toBe(60);
+    }
+    expect(await store.touch(keys[0] ?? '', { expiresIn: 120 })).toBe(true);
+    expect(await store.expiresIn(keys[0] ?? '')).toBe(120);
+    const listed: string[] = [];
+    for await (const key of store.keys()) listed.push(key);
+    expect(listed.sort()).toEqual([...keys].sort());
+    expect(await store.exists(`${'k'.repeat(19_999)}c`)).toBe(false);
+  });
+
   it('hands out each value in a buffer of its own size, untouched by later reads', async () => {
     const store = new FileStore({ path: freshDir() }).withNamespace('n');
     const sizes = [0, 1, 100, 4096, 10_240, 16_000, 40_000];
