@@ -31,7 +31,11 @@ export interface RedisLikeClient {
     name?: string | undefined;
     keyPrefix?: string | undefined;
     redisOptions?: { keyPrefix?: string | undefined } | undefined;
+    /** The client queues commands of its named methods into pipelines of its own. */
+    enableAutoPipelining?: boolean | undefined;
   };
+  /** Sends a command object of the client's own library (see `ClientFactory.commands`). */
+  sendCommand?(command: never): unknown;
   // Named command methods, not `callBuffer`: ioredis 6 breaks `callBuffer` under
   // `enableAutoPipelining` (an uncaught TypeError). Bulk replies come back as Buffers.
   // Parameters are `never[]` so the libraries' overloaded signatures fit; the store passes
@@ -73,6 +77,48 @@ export interface RedisLikeClient {
   refreshSlotsCache?(callback: (error?: Error | null) => void): void;
 }
 
+/** A command object of a client's own library, as `sendCommand` takes it. */
+export interface LibraryCommand {
+  /** Settles with the reply (bulk replies as Buffers if made so), or with the failure. */
+  readonly promise: Promise<unknown>;
+  /** Fails the command now; a reply that comes later is dropped. */
+  readonly reject: (error: Error) => void;
+}
+
+/** Makes a command `name` with `args` whose bulk replies are Buffers when `buffers`. */
+export type CommandMaker = (
+  name: string,
+  args: CommandArgument[],
+  buffers: boolean,
+) => LibraryCommand;
+
+/** What `libraryCommands` needs of a library: its client classes and its `Command`. */
+export interface CommandLibrary {
+  readonly Redis: abstract new (...args: never[]) => unknown;
+  readonly Cluster: abstract new (...args: never[]) => unknown;
+  readonly Command: new (
+    name: string,
+    args: CommandArgument[],
+    options: { replyEncoding: 'utf8' | null },
+  ) => LibraryCommand;
+}
+
+/**
+ * `ClientFactory.commands` for ioredis and iovalkey: a client of the library's own classes
+ * takes the library's `Command` objects through `sendCommand`, as its named methods send them;
+ * a client of another library, or of another copy of it, gets none.
+ */
+export function libraryCommands(
+  library: CommandLibrary,
+): (client: RedisLikeClient) => CommandMaker | undefined {
+  const buffers = { replyEncoding: null };
+  const text = { replyEncoding: 'utf8' } as const;
+  const make: CommandMaker = (name, args, wantBuffers) =>
+    new library.Command(name, args, wantBuffers ? buffers : text);
+  return (client) =>
+    client instanceof library.Redis || client instanceof library.Cluster ? make : undefined;
+}
+
 /** Creates the clients a store owns; each thin package implements it with its library. */
 export interface ClientFactory<Client, ClientOptions, ClusterNode, ClusterOptions> {
   /** The URL schemes the library understands, the plain one first: `['redis:', 'rediss:']`. */
@@ -81,6 +127,11 @@ export interface ClientFactory<Client, ClientOptions, ClusterNode, ClusterOption
   standalone(url: string | undefined, options: ClientOptions | undefined): Client;
   /** A cluster client from startup nodes and options. */
   cluster(nodes: ClusterNode[], options: ClusterOptions | undefined): Client;
+  /**
+   * Commands `client` takes through `sendCommand`, or undefined for none: the store then sends
+   * through the named methods, which cost a wrapper per call (see `libraryCommands`).
+   */
+  commands?(client: RedisLikeClient): CommandMaker | undefined;
 }
 
 /**

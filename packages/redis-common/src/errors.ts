@@ -131,7 +131,7 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<
 
 interface Pending {
   readonly deadline: number;
-  /** The bound promise's reject; dropped once the command settled, so nothing big is held. */
+  /** The bound promise's (or command's) reject; dropped once settled, so nothing big is held. */
   reject: ((error: StoreError) => void) | undefined;
 }
 
@@ -141,6 +141,7 @@ interface Pending {
 const COMPACT_AFTER = 1024;
 
 const isPending = (entry: Pending): boolean => entry.reject !== undefined;
+const same = (error: unknown): unknown => error;
 
 /**
  * Bounds every command of a store tree by one timeout with a single timer, not one per
@@ -172,11 +173,39 @@ export class CommandTimer {
     this.#message = `no reply from ${endpoint} in ${timeoutMs} ms (commandTimeoutMs)`;
   }
 
-  /** `promise`, or a `STORE_CONNECTION` rejection once it has not settled within the timeout. */
-  bound<T>(promise: Promise<T>): Promise<T> {
-    if (this.#timeoutMs === Number.POSITIVE_INFINITY) return promise;
+  /**
+   * `promise`, or a `STORE_CONNECTION` rejection once it has not settled within the timeout;
+   * its failures pass through `map`. With `cancel`, the command's own reject, the timeout
+   * rejects the command itself and no promise of ours wraps it (one promise less per call).
+   */
+  bound<T>(
+    promise: Promise<T>,
+    map: (error: unknown) => unknown = same,
+    cancel?: (error: Error) => void,
+  ): Promise<T> {
+    if (this.#timeoutMs === Number.POSITIVE_INFINITY) {
+      if (map === same) return promise;
+      return promise.then(undefined, (error: unknown) => {
+        throw map(error);
+      });
+    }
+    const deadline = performance.now() + this.#timeoutMs;
+    if (cancel !== undefined) {
+      const pending: Pending = { deadline, reject: cancel };
+      this.#enqueue(pending);
+      return promise.then(
+        (value) => {
+          pending.reject = undefined;
+          return value;
+        },
+        (error: unknown) => {
+          pending.reject = undefined;
+          throw map(error);
+        },
+      );
+    }
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { deadline: performance.now() + this.#timeoutMs, reject };
+      const pending: Pending = { deadline, reject };
       this.#enqueue(pending);
       promise.then(
         (value) => {
@@ -185,7 +214,7 @@ export class CommandTimer {
         },
         (error: unknown) => {
           pending.reject = undefined;
-          reject(error);
+          reject(map(error));
         },
       );
     });

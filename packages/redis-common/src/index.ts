@@ -1,6 +1,10 @@
 export {
   type ClientFactory,
   type CommandArgument,
+  type CommandLibrary,
+  type CommandMaker,
+  type LibraryCommand,
+  libraryCommands,
   OWN_CLIENT_DEFAULTS,
   type RedisLikeClient,
 } from './client.js';

@@ -9,7 +9,7 @@ import {
   type StoreCapabilities,
   StoreError,
 } from '@stores/core';
-import type { ClientFactory, CommandArgument, RedisLikeClient } from './client.js';
+import type { ClientFactory, CommandArgument, CommandMaker, RedisLikeClient } from './client.js';
 import { address, type ConnectionHealth, healthOf } from './connection.js';
 import { CommandTimer, isReplyError, withTimeout } from './errors.js';
 import { hashSlot } from './hash-slot.js';
@@ -69,6 +69,21 @@ type Command =
   | 'evalBuffer'
   | 'scanBuffer';
 
+/** Each method's command name, and whether its bulk replies come as Buffers. */
+const COMMANDS: Readonly<Record<Command, readonly [string, boolean]>> = {
+  set: ['set', false],
+  getBuffer: ['get', true],
+  unlink: ['unlink', false],
+  exists: ['exists', false],
+  pttl: ['pttl', false],
+  pexpire: ['pexpire', false],
+  ping: ['ping', false],
+  cluster: ['cluster', false],
+  evalshaBuffer: ['evalsha', true],
+  evalBuffer: ['eval', true],
+  scanBuffer: ['scan', true],
+};
+
 /** What a root store and its namespaces share. */
 interface Shared {
   readonly client: RedisLikeClient;
@@ -76,6 +91,10 @@ interface Shared {
   readonly timeoutMs: number;
   readonly timer: CommandTimer;
   readonly health: ConnectionHealth;
+  /** The client library's commands, when the client takes them (see `#send`). */
+  readonly commands: CommandMaker | undefined;
+  /** A failure of a command as the StoreError a call rejects with. */
+  readonly toStoreError: (error: unknown) => StoreError;
 }
 
 /** The masters of a cluster a SCAN visits, by node ID, and which of them owns each slot. */
@@ -158,7 +177,15 @@ export abstract class RedisLikeStore<
     const { client, owned, created, endpoint } = connect(checked, factory);
     const health = healthOf(client, created, endpoint);
     const timer = new CommandTimer(timeoutMs, health.endpoint, (error) => health.timedOut(error));
-    this.#shared = { client, owned, timeoutMs, timer, health };
+    this.#shared = {
+      client,
+      owned,
+      timeoutMs,
+      timer,
+      health,
+      commands: factory.commands?.(client),
+      toStoreError: (error) => health.toStoreError(error),
+    };
   }
 
   protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
@@ -285,22 +312,42 @@ export abstract class RedisLikeStore<
 
   /**
    * Sends a command with the store's timeout, or fails at once while the server is known to
-   * be down; failures of the command itself stay the client's raw errors.
+   * be down; `map` turns its failures into what the call rejects with (without it they stay
+   * the client's raw errors). A command object of the client's own library goes straight to
+   * `sendCommand`, so the timeout rejects the command itself: the named method would cost the
+   * library's wrapper and one more promise of ours per call. A client that auto-pipelines gets
+   * the named method, which queues the command among the application's own, in their order.
    */
-  #send(target: RedisLikeClient, command: Command, args: CommandArgument[]): Promise<unknown> {
-    const { timer, health } = this.#shared;
+  #send(
+    target: RedisLikeClient,
+    command: Command,
+    args: CommandArgument[],
+    map?: (error: unknown) => unknown,
+  ): Promise<unknown> {
+    const { timer, health, commands } = this.#shared;
     const failure = health.failure();
     if (failure !== undefined) return Promise.reject(failure);
-    const send = target[command] as (...args: CommandArgument[]) => Promise<unknown>;
     coalesceWrites(target);
-    return timer.bound(send.apply(target, args));
+    if (
+      commands === undefined ||
+      target.sendCommand === undefined ||
+      target.options?.enableAutoPipelining === true
+    ) {
+      const send = target[command] as (...args: CommandArgument[]) => Promise<unknown>;
+      return timer.bound(send.apply(target, args), map);
+    }
+    const [name, buffers] = COMMANDS[command];
+    const sent = commands(name, args, buffers);
+    // Taken before sending: a cluster client replaces it with one that follows redirects,
+    // which a timeout must not set off.
+    const { reject } = sent;
+    target.sendCommand(sent as never);
+    return timer.bound(sent.promise, map, reject);
   }
 
   /** Sends a command; failures reject as `StoreError`s naming the server and the cause. */
   #call(target: RedisLikeClient, command: Command, ...args: CommandArgument[]): Promise<unknown> {
-    return this.#send(target, command, args).catch((error: unknown) => {
-      throw this.#shared.health.toStoreError(error);
-    });
+    return this.#send(target, command, args, this.#shared.toStoreError);
   }
 
   /** Runs `script` on `key` by its SHA; on NOSCRIPT (a restarted server) by its text, which caches it. */

@@ -148,4 +148,41 @@ describe('CommandTimer', () => {
     const promise = Promise.resolve(1);
     expect(new CommandTimer(Number.POSITIVE_INFINITY).bound(promise)).toBe(promise);
   });
+
+  it("with a command's own reject, times out the command itself; failures pass through map", async () => {
+    const timer = new CommandTimer(30);
+    const map = (error: unknown): Error => new Error(`mapped: ${(error as Error).message}`);
+    /** A command as a library makes it: its promise and the reject that settles it. */
+    const command = (): { promise: Promise<unknown>; reject: (error: Error) => void } => {
+      let reject: (error: Error) => void = () => {};
+      const promise = new Promise<unknown>((_, rejectIt) => {
+        reject = rejectIt;
+      });
+      return { promise, reject };
+    };
+    const hung = command();
+    const cancelled: Error[] = [];
+    const bound = timer.bound(hung.promise, map, (error) => {
+      cancelled.push(error);
+      hung.reject(error);
+    });
+    const message = 'no reply from the server in 30 ms (commandTimeoutMs)';
+    await expect(bound).rejects.toThrow(`mapped: ${message}`);
+    // The timer rejected the command itself, with the store's timeout error.
+    expect(cancelled.map((error) => StoreError.is(error) && error.code)).toEqual([
+      'STORE_CONNECTION',
+    ]);
+    await expect(hung.promise).rejects.toThrow(message);
+    // A failure of the command passes through map; a reply passes through as it is.
+    const failing = command();
+    const failed = timer.bound(failing.promise, map, failing.reject);
+    failing.reject(new Error('boom'));
+    await expect(failed).rejects.toThrow('mapped: boom');
+    await expect(timer.bound(Promise.resolve('ok'), map, () => {})).resolves.toBe('ok');
+    // Settled commands are not cancelled later, and are dropped.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(cancelled).toHaveLength(1);
+    await timer.bound(Promise.resolve('next'), map, () => {});
+    expect(timer.held).toBe(1);
+  });
 });

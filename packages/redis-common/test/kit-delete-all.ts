@@ -28,6 +28,9 @@ function watched<Client extends KitClient>(
   const wrap = <T extends RedisLikeClient>(target: T, label: string): T =>
     new Proxy(target, {
       get: (_, property) => {
+        // Without sendCommand the store sends every command through the named methods, which
+        // this proxy counts (and fails where told to).
+        if (property === 'sendCommand') return undefined;
         const value: unknown = Reflect.get(target, property, target);
         if (typeof value !== 'function') return value;
         if (property === 'nodes') {

@@ -294,6 +294,28 @@ function describeOwnership<Client extends KitClient>(
       }
     });
 
+    it("keeps its commands among the application's, in order, on a lent client that auto-pipelines", async () => {
+      // Such a client queues each named-method call into a pipeline sent at the end of the
+      // tick; a store command sent around that queue would overtake the application's writes.
+      const lent = backend.connect(testServer.url);
+      (lent.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
+      const namespace = `order-${uid()}`;
+      const store = backend.createStore({ client: lent, namespace });
+      const write = lent.set.bind(lent) as (key: Buffer, value: string) => Promise<unknown>;
+      try {
+        for (let round = 0; round < 20; round++) {
+          const key = entryKey(rootPrefix(namespace, false), `k${round}`);
+          await write(key, 'old');
+          const [, read] = await Promise.all([write(key, `new ${round}`), store.get(`k${round}`)]);
+          expect(read && Buffer.from(read).toString()).toBe(`new ${round}`);
+        }
+        await store.deleteAll();
+      } finally {
+        await store.close();
+        await lent.quit();
+      }
+    });
+
     it('never closes the client from a child; closing the root closes every child', async () => {
       const store = backend.fromUrl(testServer.url, { namespace: `own-${uid()}` });
       const child = store.withNamespace('child');

@@ -758,6 +758,8 @@ function interceptScans<Client extends KitClient>(
       };
     return new Proxy(target, {
       get: (_, property) => {
+        // Without sendCommand the store sends every command through the named methods.
+        if (property === 'sendCommand') return undefined;
         if (property === 'evalshaBuffer' || property === 'evalBuffer') return page(property);
         if (property !== 'scanBuffer') return bound(target, property);
         return async (...args: never[]) => {

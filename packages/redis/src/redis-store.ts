@@ -1,11 +1,19 @@
 import {
   type ClientFactory,
+  libraryCommands,
   type NamespaceInit,
   OWN_CLIENT_DEFAULTS,
   RedisLikeStore,
   type RedisLikeStoreOptions,
 } from '@stores/redis-common';
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import {
+  Cluster,
+  type ClusterNode,
+  type ClusterOptions,
+  Command,
+  Redis,
+  type RedisOptions,
+} from 'ioredis';
 
 /** Options of `RedisStore`: one of `url` / `clientOptions`, `cluster` or `client`, plus scoping. */
 export type RedisStoreOptions = RedisLikeStoreOptions<
@@ -39,6 +47,7 @@ const factory: ClientFactory<Redis | Cluster, RedisOptions, ClusterNode, Cluster
       ...options,
       redisOptions: { ...OWN_CLIENT_DEFAULTS, ...options?.redisOptions } as ConstructorOptions,
     }),
+  commands: libraryCommands({ Redis, Cluster, Command }),
 };
 
 /** A @stores `Store` on Redis through ioredis (standalone, Sentinel or Cluster). */

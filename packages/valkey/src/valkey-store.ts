@@ -1,11 +1,19 @@
 import {
   type ClientFactory,
+  libraryCommands,
   type NamespaceInit,
   OWN_CLIENT_DEFAULTS,
   RedisLikeStore,
   type RedisLikeStoreOptions,
 } from '@stores/redis-common';
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'iovalkey';
+import {
+  Cluster,
+  type ClusterNode,
+  type ClusterOptions,
+  Command,
+  Redis,
+  type RedisOptions,
+} from 'iovalkey';
 
 /** Options of `ValkeyStore`: one of `url` / `clientOptions`, `cluster` or `client`, plus scoping. */
 export type ValkeyStoreOptions = RedisLikeStoreOptions<
@@ -33,6 +41,7 @@ const factory: ClientFactory<Redis | Cluster, RedisOptions, ClusterNode, Cluster
       ...options,
       redisOptions: { ...OWN_CLIENT_DEFAULTS, ...options?.redisOptions },
     }),
+  commands: libraryCommands({ Redis, Cluster, Command }),
 };
 
 /** A @stores `Store` on Valkey through iovalkey (standalone, Sentinel or Cluster). */
