@@ -87,9 +87,19 @@ for (const backend of [redis, valkey] as Backend<KitClient>[]) {
         );
       });
 
+      it('writes a long tick 32 commands at a time, so the server starts on them early', async () => {
+        const keys = Array.from({ length: 320 }, (_, i) => `long-${i}`);
+        const count = countWrites(client.stream);
+        await setMany(store, keys);
+        // 320 in one tick: 10 writes of 32 (a reply read may add a write or two of its own).
+        expect(count()).toBeGreaterThanOrEqual(10);
+        expect(count()).toBeLessThanOrEqual(14);
+      });
+
       it('keeps the order of the commands sent in one tick', async () => {
         const key = `order-${uid()}`;
-        const writes = Array.from({ length: IN_FLIGHT }, (_, i) => store.set(key, String(i)));
+        // More than one write's worth: the order holds across the writes of a tick.
+        const writes = Array.from({ length: 3 * IN_FLIGHT }, (_, i) => store.set(key, String(i)));
         const [first, deleted, second, absent] = [
           store.get(key),
           store.delete(key),
@@ -97,7 +107,7 @@ for (const backend of [redis, valkey] as Backend<KitClient>[]) {
           store.setIfAbsent(key, 'too late'),
         ];
         await Promise.all(writes);
-        expect(Buffer.from((await first) ?? []).toString()).toBe(String(IN_FLIGHT - 1));
+        expect(Buffer.from((await first) ?? []).toString()).toBe(String(3 * IN_FLIGHT - 1));
         expect(await deleted).toBe(true);
         expect(await second).toBe(true);
         expect(await absent).toBe(false);
