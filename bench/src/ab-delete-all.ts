@@ -6,8 +6,9 @@
  * per page (standalone only: a cluster refuses keys of several slots in one command) or one
  * UNLINK per key, and the built store's own deleteAll. 100k keys of a namespace among 100k
  * others, standalone and on a 3-master cluster (every master in parallel). Reports the median
- * total time, the median longest PING round trip on other connections (one per master) and
- * the server's own time per call (INFO commandstats: how long each call blocks the server).
+ * total time, the median longest PING round trip on other connections (one per master), the
+ * median longest single command the servers logged (SLOWLOG) and the server's own time per
+ * call (INFO commandstats: how long each call blocks the server).
  * `node --import tsx src/ab-delete-all.ts [rounds] [redis,valkey,redis-cluster,valkey-cluster]
  * [variant words, e.g. loop,store,per-key 1000 or =script unlink-per-key 500]`.
  */
@@ -120,6 +121,7 @@ const VARIANTS: Record<string, (t: Topology) => Promise<void>> = {
   'script unlink-per-page 500': (t) => each(t, (node) => script(node, UNPACK, 500)),
   'script unlink-per-page 1000': (t) => each(t, (node) => script(node, UNPACK, 1000)),
   'script unlink-per-page 2000': (t) => each(t, (node) => script(node, UNPACK, 2000)),
+  'script unlink-per-key 250': (t) => each(t, (node) => script(node, PER_KEY, 250)),
   'script unlink-per-key 500': (t) => each(t, (node) => script(node, PER_KEY, 500)),
   'script unlink-per-key 1000': (t) => each(t, (node) => script(node, PER_KEY, 1000)),
   'script unlink-per-key 2000': (t) => each(t, (node) => script(node, PER_KEY, 2000)),
@@ -225,6 +227,7 @@ const median = (xs: number[]): number =>
 interface Row {
   ms: number[];
   stallMs: number[];
+  serverMaxMs: number[];
   usec: string[];
 }
 const results = new Map<string, Map<string, Row>>();
@@ -265,13 +268,14 @@ for (const name of topologies) {
         const usec = await usecPerCall(t);
         const left = await dbsize(t);
         if (left !== ENTRIES) throw new Error(`${variant} on ${name} left ${left} keys`);
-        const row = rows.get(variant) ?? { ms: [], stallMs: [], usec: [] };
+        const row = rows.get(variant) ?? { ms: [], stallMs: [], serverMaxMs: [], usec: [] };
         row.ms.push(ms);
         row.stallMs.push(stall.maxMs);
+        row.serverMaxMs.push(stall.serverMaxMs);
         row.usec.push(usec);
         rows.set(variant, row);
         process.stderr.write(
-          `${name} ${variant}: ${ms.toFixed(0)} ms, stall ${stall.maxMs.toFixed(1)} ms, ${usec}\n`,
+          `${name} ${variant}: ${ms.toFixed(0)} ms, stall ${stall.maxMs.toFixed(1)} ms, longest command ${stall.serverMaxMs.toFixed(2)} ms, ${usec}\n`,
         );
       }
     }
@@ -284,13 +288,13 @@ console.log(
   `\n${ENTRIES / 1000}k among ${ENTRIES / 1000}k, ${rounds} interleaved rounds, medians\n`,
 );
 console.log(
-  '| topology | variant | total ms | longest PING ms | server µs per call (last round) | total ms, each round |',
+  '| topology | variant | total ms | longest PING ms | longest command ms | server µs per call (last round) | total ms, each round |',
 );
-console.log('|---|---|---:|---:|---|---|');
+console.log('|---|---|---:|---:|---:|---|---|');
 for (const [name, rows] of results) {
   for (const [variant, row] of rows) {
     console.log(
-      `| ${name} | ${variant} | ${median(row.ms).toFixed(0)} | ${median(row.stallMs).toFixed(1)} | ${row.usec.at(-1)} | ${row.ms.map((m) => m.toFixed(0)).join(' ')} |`,
+      `| ${name} | ${variant} | ${median(row.ms).toFixed(0)} | ${median(row.stallMs).toFixed(1)} | ${median(row.serverMaxMs).toFixed(2)} | ${row.usec.at(-1)} | ${row.ms.map((m) => m.toFixed(0)).join(' ')} |`,
     );
   }
 }

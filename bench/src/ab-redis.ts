@@ -1,7 +1,9 @@
 /**
  * A/B of the Redis write path in one process, interleaved: the store with write coalescing,
- * the same store with coalescing disabled (its client's socket hidden from it), raw ioredis;
- * and the renew variants on raw ioredis (EVALSHA script, MULTI GET + PEXPIRE XX, GETEX).
+ * the same store with coalescing disabled (its client's socket hidden from it), the store on a
+ * client with `enableAutoPipelining` (sent through the named methods), raw ioredis;
+ * the renew variants on raw ioredis (EVALSHA script, MULTI GET + PEXPIRE XX, GETEX); and raw
+ * ioredis corked per tick as the stores do, with and without a private copy of each reply.
  * Several rounds, medians reported. `node --import tsx src/ab-redis.ts [rounds] [redis|valkey]`.
  */
 import { randomUUID } from 'node:crypto';
@@ -56,6 +58,52 @@ function storeSubject(name: string, store: Store, size: number): Subject {
   };
 }
 
+/**
+ * A function to call before each command of `client`: the first call of a tick corks its
+ * socket and `process.nextTick` uncorks it, as the stores' write coalescing does.
+ */
+function corkPerTick(client: Client): () => void {
+  let corked = false;
+  return () => {
+    const socket = client.stream;
+    if (corked || !socket.writable) return;
+    corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      corked = false;
+      socket.uncork();
+    });
+  };
+}
+
+/**
+ * The raw client with the stores' corking, each reply copied into memory of its own (as the
+ * contract has every store hand out): the floor for a store's `get`, since a raw client hands
+ * out a view of its socket chunk.
+ */
+function corkedRawSubject(client: Client, prefix: string, size: number): Subject {
+  const value = Buffer.alloc(size, 120);
+  const cork = corkPerTick(client);
+  return {
+    name: 'raw (corked)',
+    ops: {
+      set: (i) => {
+        cork();
+        return client.set(`${prefix}${i}`, value, 'PX', 3_600_000);
+      },
+      get: (i) => {
+        cork();
+        return client.getBuffer(`${prefix}${i}`);
+      },
+      'get (copied)': async (i) => {
+        cork();
+        const reply = await client.getBuffer(`${prefix}${i}`);
+        return reply === null ? null : new Uint8Array(reply);
+      },
+    },
+  };
+}
+
 function rawSubject(client: Client, prefix: string, size: number): Subject {
   const value = Buffer.alloc(size, 120);
   const c = client as unknown as {
@@ -97,8 +145,14 @@ const server = await startServer(kind);
 if (typeof server === 'string') throw new Error(server);
 const Lib = (kind === 'redis' ? Redis : Valkey) as unknown as typeof Redis;
 const Store_ = kind === 'redis' ? RedisStore : ValkeyStore;
-const clients = [new Lib(server.url), new Lib(server.url), new Lib(server.url)];
-const [c0, c1, c2] = clients as [Client, Client, Client];
+const clients = [
+  new Lib(server.url),
+  new Lib(server.url),
+  new Lib(server.url),
+  new Lib(server.url),
+  new Lib(server.url, { enableAutoPipelining: true }),
+];
+const [c0, c1, c2, c3, c4] = clients as [Client, Client, Client, Client, Client];
 const results = new Map<string, number[]>();
 try {
   for (const size of [100, 10_240]) {
@@ -114,7 +168,13 @@ try {
         new Store_({ client: hideSocket(c1) as never, namespace: `b${ns}` }),
         size,
       ),
+      storeSubject(
+        'store (auto-pipelining client)',
+        new Store_({ client: c4 as never, namespace: `p${ns}` }),
+        size,
+      ),
       rawSubject(c2, `raw${ns}:`, size),
+      corkedRawSubject(c3, `corked${ns}:`, size),
     ];
     for (let round = 0; round < rounds; round++) {
       for (const inFlight of [64, 1]) {

@@ -230,7 +230,14 @@ async function measureScale(
 
 /** A wipe's row metrics: how many entries it removed, how long it took, the PING probe's view. */
 function wipeMetrics(entries: number, durationMs: number, stall: Stall): Record<string, number> {
-  return { entries, durationMs, stallMs: stall.maxMs, pingP50Ms: stall.p50Ms, pings: stall.pings };
+  return {
+    entries,
+    durationMs,
+    stallMs: stall.maxMs,
+    serverMaxMs: stall.serverMaxMs,
+    pingP50Ms: stall.p50Ms,
+    pings: stall.pings,
+  };
 }
 
 /** Prints how far a long write has come to stderr, at most every 10%. */

@@ -9,6 +9,12 @@ export interface Stall {
   p50Ms: number;
   /** PINGs answered during the window. */
   pings: number;
+  /**
+   * The longest any one command held a server during the window, ms, from the servers' slow
+   * logs (commands of 50 µs or more; 0 if none); `NaN` where a server refuses CONFIG. Wall
+   * time, like `maxMs`: a `maxMs` well above it was no command holding a server.
+   */
+  serverMaxMs: number;
 }
 
 /** PING loops on their own thread and connections, for measuring server stalls. */
@@ -35,7 +41,11 @@ export class PingLoop {
 
   /** Runs `action` and reports the PINGs of that window. */
   async during(action: () => Promise<void>): Promise<Stall> {
+    const started = once(this.#worker, 'message');
     this.#worker.postMessage('start');
+    const [message] = (await started) as [unknown];
+    if (message !== 'started')
+      throw new Error(`ping worker: unexpected message ${String(message)}`);
     await action();
     const reply = once(this.#worker, 'message');
     this.#worker.postMessage('stop');
