@@ -206,5 +206,30 @@ export function describeConnectionErrors<Client extends KitClient>(
         await silent.close();
       }
     });
+
+    it('hands each call its own reply after calls timed out behind a paused server', async () => {
+      // The timed-out commands stay queued in the client and are answered once the server
+      // resumes: those late replies must be dropped, never handed to the calls made after.
+      const store = backend.fromUrl(server.url, {
+        namespace: `late-${uid()}`,
+        commandTimeoutMs: 200,
+      });
+      try {
+        const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+        await Promise.all(keys.map((key) => store.set(key, `value of ${key}`)));
+        await raw(client, 'CLIENT', 'PAUSE', 600, 'ALL');
+        const timedOut = await Promise.all(keys.map((key) => failure(store.get(key))));
+        expect([...new Set(timedOut.map((error) => error.code))]).toEqual(['STORE_CONNECTION']);
+        await raw(client, 'PING'); // answered once the pause is over
+        const reversed = [...keys].reverse();
+        const values = await Promise.all(reversed.map((key) => store.get(key)));
+        expect(values.map((value) => value && Buffer.from(value).toString())).toEqual(
+          reversed.map((key) => `value of ${key}`),
+        );
+        await store.deleteAll();
+      } finally {
+        await store.close();
+      }
+    });
   });
 }
