@@ -10,6 +10,7 @@ import {
   StoreError,
 } from '@stores/core';
 import type { ClientFactory, CommandArgument, CommandMaker, RedisLikeClient } from './client.js';
+import { sendToSlot } from './cluster-routing.js';
 import { address, type ConnectionHealth, healthOf } from './connection.js';
 import { CommandTimer, isReplyError, withTimeout } from './errors.js';
 import { hashSlot } from './hash-slot.js';
@@ -69,19 +70,22 @@ type Command =
   | 'evalBuffer'
   | 'scanBuffer';
 
-/** Each method's command name, and whether its bulk replies come as Buffers. */
-const COMMANDS: Readonly<Record<Command, readonly [string, boolean]>> = {
-  set: ['set', false],
-  getBuffer: ['get', true],
-  unlink: ['unlink', false],
-  exists: ['exists', false],
-  pttl: ['pttl', false],
-  pexpire: ['pexpire', false],
-  ping: ['ping', false],
-  cluster: ['cluster', false],
-  evalshaBuffer: ['evalsha', true],
-  evalBuffer: ['eval', true],
-  scanBuffer: ['scan', true],
+/**
+ * Each method's command name, whether its bulk replies come as Buffers, and where among the
+ * arguments its (first) key is, if it has one; a script's key follows its number of keys.
+ */
+const COMMANDS: Readonly<Record<Command, readonly [string, boolean, number | undefined]>> = {
+  set: ['set', false, 0],
+  getBuffer: ['get', true, 0],
+  unlink: ['unlink', false, 0],
+  exists: ['exists', false, 0],
+  pttl: ['pttl', false, 0],
+  pexpire: ['pexpire', false, 0],
+  ping: ['ping', false, undefined],
+  cluster: ['cluster', false, undefined],
+  evalshaBuffer: ['evalsha', true, 2],
+  evalBuffer: ['eval', true, 2],
+  scanBuffer: ['scan', true, undefined],
 };
 
 /** What a root store and its namespaces share. */
@@ -315,8 +319,9 @@ export abstract class RedisLikeStore<
    * be down; `map` turns its failures into what the call rejects with (without it they stay
    * the client's raw errors). A command object of the client's own library goes straight to
    * `sendCommand`, so the timeout rejects the command itself: the named method would cost the
-   * library's wrapper and one more promise of ours per call. A client that auto-pipelines gets
-   * the named method, which queues the command among the application's own, in their order.
+   * library's wrapper and one more promise of ours per call; on a cluster, a keyed command
+   * goes to its slot's master's connection (see `sendToSlot`). A client that auto-pipelines
+   * gets the named method, which queues the command among the application's own, in order.
    */
   #send(
     target: RedisLikeClient,
@@ -336,12 +341,18 @@ export abstract class RedisLikeStore<
       const send = target[command] as (...args: CommandArgument[]) => Promise<unknown>;
       return timer.bound(send.apply(target, args), map);
     }
-    const [name, buffers] = COMMANDS[command];
+    const [name, buffers, keyAt] = COMMANDS[command];
     const sent = commands(name, args, buffers);
-    // Taken before sending: a cluster client replaces it with one that follows redirects,
-    // which a timeout must not set off.
+    // Taken before sending: a cluster client (and sendToSlot) replaces it with one that
+    // follows redirects, which a timeout must not set off.
     const { reject } = sent;
-    target.sendCommand(sent as never);
+    // A script's key follows its number of keys, which may be 0 (no key: no slot).
+    const key = keyAt === undefined || (keyAt === 2 && args[1] === 0) ? undefined : args[keyAt];
+    if (target.isCluster && key !== undefined && typeof key !== 'number') {
+      sendToSlot(target, sent, hashSlot(typeof key === 'string' ? Buffer.from(key) : key));
+    } else {
+      target.sendCommand(sent as never);
+    }
     return timer.bound(sent.promise, map, reject);
   }
 

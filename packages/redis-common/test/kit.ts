@@ -641,6 +641,13 @@ function describeFailures<Client extends KitClient>(backend: Backend<Client>): v
   });
 }
 
+/** What the routing tests read and replace of a cluster client (ioredis/iovalkey internals). */
+interface RoutingInternals {
+  /** Per slot, the `host:port` of its master, then its replicas. */
+  slots: (string[] | undefined)[];
+  sendCommand(command: { name: string }): unknown;
+}
+
 async function describeCluster<Client extends KitClient>(backend: Backend<Client>): Promise<void> {
   const cluster: TestCluster | undefined = await startTestCluster(backend.kind);
   if (cluster === undefined) {
@@ -717,6 +724,79 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
       await store.deleteAll();
       expect(await countAll(utf8(`{${id}}:*`))).toBe(0);
     }, 30_000);
+
+    describe('routing by slot', () => {
+      /** A cluster client of its own whose `sendCommand` counts the commands it is handed. */
+      const counted = async () => {
+        const own = backend.connectCluster(cluster.nodes) as Client & RoutingInternals;
+        // Ready, with its slot table, and connected to every master (a node's connection is
+        // made by the first command for it, which goes through the cluster client).
+        await raw(own, 'PING');
+        await Promise.all((own.nodes?.('master') ?? []).map((node) => raw(node, 'PING')));
+        const send = own.sendCommand.bind(own);
+        const sent: string[] = [];
+        own.sendCommand = (command: { name: string }) => {
+          sent.push(command.name);
+          return send(command);
+        };
+        return { own, sent };
+      };
+
+      it("sends a key's commands to its slot's master, not through the cluster client", async () => {
+        const { own, sent } = await counted();
+        try {
+          const store = backend.createStore({ client: own, namespace: uid() });
+          await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`k${i}`, `v${i}`)));
+          const values = await Promise.all(
+            Array.from({ length: 200 }, async (_, i) =>
+              Buffer.from((await store.get(`k${i}`)) ?? []).toString(),
+            ),
+          );
+          expect(values).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`));
+          expect(sent).toEqual([]);
+          await store.deleteAll();
+        } finally {
+          await own.quit();
+        }
+      });
+
+      it('hands a command the wrong master redirects (MOVED) to the cluster client, which follows it', async () => {
+        const { own, sent } = await counted();
+        try {
+          const id = uid();
+          const store = backend.createStore({ client: own, namespace: id, hashTag: true });
+          await store.set('k', 'moved');
+          const slot = hashSlot(utf8(id));
+          const owner = own.slots[slot]?.[0];
+          const other = own.slots.find((keys) => keys?.[0] !== owner)?.[0];
+          if (owner === undefined || other === undefined) throw new Error('no second master');
+          // The client's table now names the wrong master for the slot, as after a reshard.
+          own.slots[slot] = [other];
+          expect(Buffer.from((await store.get('k')) ?? []).toString()).toBe('moved');
+          expect(sent).toEqual(['get']);
+          expect(own.slots[slot]?.[0]).toBe(owner); // the client learnt the move itself
+          await store.deleteAll();
+        } finally {
+          await own.quit();
+        }
+      });
+
+      it("rejects with a command's own error (WRONGTYPE) without sending it again", async () => {
+        const { own, sent } = await counted();
+        try {
+          const id = uid();
+          await raw(own, 'RPUSH', `{${id}}:list`, 'x');
+          sent.length = 0;
+          const store = backend.createStore({ client: own, namespace: id, hashTag: true });
+          const error = await store.get('list').catch((e: unknown) => e);
+          expect(String((error as Error).cause)).toContain('WRONGTYPE');
+          expect(sent).toEqual([]);
+          await store.deleteAll();
+        } finally {
+          await own.quit();
+        }
+      });
+    });
 
     it('owns and closes a cluster client it creates from { cluster }', async () => {
       const store = backend.createStore({ cluster: { nodes: cluster.nodes }, namespace: uid() });
