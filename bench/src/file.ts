@@ -9,7 +9,15 @@ import { createStorage } from 'unstorage';
 import fsDriver from 'unstorage/drivers/fs';
 import { importBackend, versions } from './env.js';
 import { runInFlight, timeOnce, verify } from './harness.js';
-import { type KvOps, type KvPlan, type KvSubject, lengthOf, makeValue, runKvSuite } from './kv.js';
+import {
+  type KvOps,
+  type KvPlan,
+  type KvSubject,
+  lengthOf,
+  makeValue,
+  runKvSuite,
+  slug,
+} from './kv.js';
 import { storeOps } from './memory.js';
 import { failureNote, type Recorder } from './results.js';
 
@@ -47,9 +55,19 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
   const FileStore = await loadFileStore();
   if (typeof FileStore === 'string') return recorder.skipSuite('file', FileStore);
   const root = await mkdtemp(join(tmpdir(), 'stores-bench-'));
-  const store = new FileStore({ path: join(root, 'filestore') });
-  // Another directory, with get/exists/expiresIn/touch made on the calling thread (opt-in).
-  const syncStore = new FileStore({ path: join(root, 'filestore-sync'), syncReads: true });
+  const storeRoot = join(root, 'filestore');
+  const store = new FileStore({ path: storeRoot });
+  // Its own namespaces beside FileStore's, with get/exists/expiresIn/touch made on the calling
+  // thread (opt-in).
+  const syncStore = new FileStore({ path: storeRoot, syncReads: true });
+  // The peers' files live inside the directory of FileStore's namespace of the same group (a
+  // group's scopes end alike: `-<size>-<in flight>`), where FileStore ignores them. A new file's
+  // inode comes from the block group of its directory, and on a file system without a journal
+  // (this machine's) ext4 skips each recently freed inode there, one buffer lookup each: in
+  // directories of their own, the same calls ran up to 3x apart depending on which directory
+  // was made first (see the README). Side by side, every subject pays the same.
+  const besideFileStore = (scope: string, name: string): string =>
+    join(storeRoot, `ns-${slug('FileStore')}${/-\d+-\d+$/.exec(scope)?.[0] ?? ''}`, name);
   const subjects: KvSubject[] = [
     {
       name: 'FileStore',
@@ -68,24 +86,25 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
       ours: false,
       versions: { node: process.version },
       open: async (scope) => {
-        const dir = join(root, 'raw', scope);
+        const dir = besideFileStore(scope, 'raw');
         await mkdir(dir, { recursive: true });
         return rawFileOps((key) => join(dir, key));
       },
     },
     {
       // The same calls in FileStore's layout (256 shard directories, SHA-256 names): what the
-      // kernel charges for the layout itself, apart from FileStore's own work.
+      // kernel charges for the layout itself, apart from FileStore's own work. These are
+      // FileStore's own shard directories, the files named `<hash>.raw`.
       name: RAW_IN_LAYOUT,
       ours: false,
       versions: { node: process.version },
       open: async (scope) => {
-        const dir = join(root, 'raw-layout', scope);
+        const dir = besideFileStore(scope, '');
         const shards = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
         await Promise.all(shards.map((shard) => mkdir(join(dir, shard), { recursive: true })));
         return rawFileOps((key) => {
           const hash = createHash('sha256').update(key).digest('hex');
-          return join(dir, hash.slice(0, 2), hash);
+          return join(dir, hash.slice(0, 2), `${hash}.raw`);
         });
       },
     },
@@ -95,7 +114,7 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
       versions: versions('unstorage'),
       open: async (scope) => {
         const storage = createStorage<string>({
-          driver: fsDriver({ base: join(root, 'unstorage', scope) }),
+          driver: fsDriver({ base: besideFileStore(scope, 'unstorage') }),
         });
         return {
           set: (key, value) => storage.setItem(key, value.text),
