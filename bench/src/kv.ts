@@ -65,7 +65,8 @@ export interface KvPlan {
   warmup: number;
   /**
    * Runs, untimed, before each timed stretch: the file suite flushes the disk, so a subject
-   * never pays for the write-back of the writes timed before it.
+   * never pays for the write-back of the writes timed before it; the memory suite collects
+   * garbage, so none pays for collecting what the one before it dropped.
    */
   settle?: () => Promise<void>;
   /**

@@ -98,11 +98,29 @@ export async function runMemorySuite(recorder: Recorder, plan: KvPlan): Promise<
     // page faults more than the store.
     const ops = Math.min(plan.ops, Math.floor(MAX_ROW_BYTES / size));
     const warmup = Math.min(plan.warmup, Math.ceil(ops / 10));
-    await runKvSuite(recorder, 'memory', subjects, { ...plan, sizes: [size], ops, warmup });
+    await runKvSuite(recorder, 'memory', subjects, {
+      ...plan,
+      sizes: [size],
+      ops,
+      warmup,
+      settle: collectGarbage,
+    });
   }
 }
 
 const MAX_ROW_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Collects garbage (`pnpm bench` runs node with --expose-gc), so whoever is timed next does not
+ * pay for what the warm-up, the footprint suite or the subject before it dropped: without it
+ * MemoryStore's 10 KB `set`, timed first after the warm-up, ran 15k-97k ops/s from run to run,
+ * the copying Map beside it 87k-109k. Not in the server suites: there a collection before each
+ * stretch slowed every subject's next stretch (RedisStore `get` x64 220k -> 123k ops/s, raw
+ * ioredis 146k -> 102k), the young generation being shrunk to its minimum.
+ */
+async function collectGarbage(): Promise<void> {
+  globalThis.gc?.();
+}
 
 /**
  * The baselines: a `Map` of byte arrays behind async functions, no expiry. Without `copies`,
