@@ -726,25 +726,33 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
     }, 30_000);
 
     describe('routing by slot', () => {
-      /** A cluster client of its own whose `sendCommand` counts the commands it is handed. */
-      const counted = async () => {
+      /**
+       * Runs `test` on a cluster client of its own (closed afterwards) whose `sendCommand`
+       * records the name of every command it is handed in `sent`.
+       */
+      const onCounted = async (
+        test: (own: Client & RoutingInternals, sent: string[]) => Promise<void>,
+      ): Promise<void> => {
         const own = backend.connectCluster(cluster.nodes) as Client & RoutingInternals;
-        // Ready, with its slot table, and connected to every master (a node's connection is
-        // made by the first command for it, which goes through the cluster client).
-        await raw(own, 'PING');
-        await Promise.all((own.nodes?.('master') ?? []).map((node) => raw(node, 'PING')));
-        const send = own.sendCommand.bind(own);
-        const sent: string[] = [];
-        own.sendCommand = (command: { name: string }) => {
-          sent.push(command.name);
-          return send(command);
-        };
-        return { own, sent };
+        try {
+          // Ready, with its slot table, and connected to every master (a node's connection
+          // is made by the first command for it, which goes through the cluster client).
+          await raw(own, 'PING');
+          await Promise.all((own.nodes?.('master') ?? []).map((node) => raw(node, 'PING')));
+          const send = own.sendCommand.bind(own);
+          const sent: string[] = [];
+          own.sendCommand = (command: { name: string }) => {
+            sent.push(command.name);
+            return send(command);
+          };
+          await test(own, sent);
+        } finally {
+          await own.quit();
+        }
       };
 
-      it("sends a key's commands to its slot's master, not through the cluster client", async () => {
-        const { own, sent } = await counted();
-        try {
+      it("sends a key's commands to its slot's master, not through the cluster client", () =>
+        onCounted(async (own, sent) => {
           const store = backend.createStore({ client: own, namespace: uid() });
           await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`k${i}`, `v${i}`)));
           const values = await Promise.all(
@@ -755,14 +763,10 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
           expect(values).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`));
           expect(sent).toEqual([]);
           await store.deleteAll();
-        } finally {
-          await own.quit();
-        }
-      });
+        }));
 
-      it('hands a command the wrong master redirects (MOVED) to the cluster client, which follows it', async () => {
-        const { own, sent } = await counted();
-        try {
+      it('hands a command the wrong master redirects (MOVED) to the cluster client, which follows it', () =>
+        onCounted(async (own, sent) => {
           const id = uid();
           const store = backend.createStore({ client: own, namespace: id, hashTag: true });
           await store.set('k', 'moved');
@@ -776,14 +780,10 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
           expect(sent).toEqual(['get']);
           expect(own.slots[slot]?.[0]).toBe(owner); // the client learnt the move itself
           await store.deleteAll();
-        } finally {
-          await own.quit();
-        }
-      });
+        }));
 
-      it("rejects with a command's own error (WRONGTYPE) without sending it again", async () => {
-        const { own, sent } = await counted();
-        try {
+      it("rejects with a command's own error (WRONGTYPE) without sending it again", () =>
+        onCounted(async (own, sent) => {
           const id = uid();
           await raw(own, 'RPUSH', `{${id}}:list`, 'x');
           sent.length = 0;
@@ -792,10 +792,7 @@ async function describeCluster<Client extends KitClient>(backend: Backend<Client
           expect(String((error as Error).cause)).toContain('WRONGTYPE');
           expect(sent).toEqual([]);
           await store.deleteAll();
-        } finally {
-          await own.quit();
-        }
-      });
+        }));
     });
 
     it('owns and closes a cluster client it creates from { cluster }', async () => {
