@@ -1,17 +1,20 @@
 /**
- * A/B of the Redis write path in one process, interleaved: the store with write coalescing,
- * the same store with coalescing disabled (its client's socket hidden from it), the store on a
- * client with `enableAutoPipelining` (sent through the named methods), raw ioredis;
- * the renew variants on raw ioredis (EVALSHA script, MULTI GET + PEXPIRE XX, GETEX); and raw
- * ioredis corked per tick as the stores do, with and without a private copy of each reply.
- * Several rounds, medians reported. `node --import tsx src/ab-redis.ts [rounds] [redis|valkey]`.
+ * A/B of the Redis write path in one process, interleaved: the store with write coalescing on a
+ * lent client, the same on a client it created (`fromUrl`: large renews as transactions), the
+ * store with coalescing disabled (its client's socket hidden from it), the store on a client
+ * with `enableAutoPipelining` (sent through the named methods), raw ioredis; the renew variants
+ * on raw ioredis (EVALSHA script, MULTI GET + PEXPIRE XX, GETEX); and raw ioredis corked per
+ * tick as the stores do, with and without a private copy of each reply, with the renew script
+ * and the renew transaction as the store sends them. Several rounds, medians reported.
+ * `SIZES=100,10240 node --import tsx src/ab-redis.ts [rounds] [redis|valkey]` (value sizes in
+ * bytes; these by default).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Store } from '@stores/core';
 import { RedisStore } from '@stores/redis';
 import { ValkeyStore } from '@stores/valkey';
-import { Redis } from 'ioredis';
-import { Redis as Valkey } from 'iovalkey';
+import { Redis, Command as RedisCommand } from 'ioredis';
+import { Redis as Valkey, Command as ValkeyCommand } from 'iovalkey';
 import { timeLoop } from './harness.js';
 import { startServer } from './servers.js';
 
@@ -20,6 +23,8 @@ if value and redis.call('PTTL', KEYS[1]) >= 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return value`;
+const RENEW_SHA = createHash('sha1').update(RENEW).digest('hex');
+const BUFFERS = { replyEncoding: null } as const;
 
 type Client = InstanceType<typeof Redis>;
 type Op = (i: number) => Promise<unknown>;
@@ -83,6 +88,7 @@ function corkPerTick(client: Client): () => void {
  */
 function corkedRawSubject(client: Client, prefix: string, size: number): Subject {
   const value = Buffer.alloc(size, 120);
+  const Command = (client instanceof Redis ? RedisCommand : ValkeyCommand) as typeof RedisCommand;
   const cork = corkPerTick(client);
   return {
     name: 'raw (corked)',
@@ -99,6 +105,28 @@ function corkedRawSubject(client: Client, prefix: string, size: number): Subject
         cork();
         const reply = await client.getBuffer(`${prefix}${i}`);
         return reply === null ? null : new Uint8Array(reply);
+      },
+      'renew:script': (i) => {
+        cork();
+        const command = new Command('evalsha', [RENEW_SHA, 1, `${prefix}${i}`, 3_600_000], BUFFERS);
+        client.sendCommand(command);
+        return command.promise;
+      },
+      'renew:multi-xx': (i) => {
+        cork();
+        const key = `${prefix}${i}`;
+        const commands = [
+          new Command('multi', [], BUFFERS),
+          new Command('get', [key], BUFFERS),
+          new Command('pexpire', [key, 3_600_000, 'XX'], BUFFERS),
+        ];
+        for (const command of commands) {
+          client.sendCommand(command);
+          command.promise.catch(() => {});
+        }
+        const exec = new Command('exec', [], BUFFERS);
+        client.sendCommand(exec);
+        return exec.promise.then((replies) => (replies as unknown[])[0]);
       },
     },
   };
@@ -153,14 +181,25 @@ const clients = [
   new Lib(server.url, { enableAutoPipelining: true }),
 ];
 const [c0, c1, c2, c3, c4] = clients as [Client, Client, Client, Client, Client];
+await c3.script('LOAD', RENEW);
 const results = new Map<string, number[]>();
+const owned: Store[] = [];
+const own = (store: Store): Store => {
+  owned.push(store);
+  return store;
+};
 try {
-  for (const size of [100, 10_240]) {
+  for (const size of (process.env.SIZES ?? '100,10240').split(',').map(Number)) {
     const ns = randomUUID().slice(0, 8);
     const subjects = [
       storeSubject(
         'store (coalescing)',
         new Store_({ client: c0 as never, namespace: `a${ns}` }),
+        size,
+      ),
+      storeSubject(
+        'store (own client)',
+        own(Store_.fromUrl(server.url, { namespace: `o${ns}` })),
         size,
       ),
       storeSubject(
@@ -190,7 +229,7 @@ try {
     }
   }
 } finally {
-  await Promise.all(clients.map((c) => c.quit()));
+  await Promise.all([...clients.map((c) => c.quit()), ...owned.map((store) => store.close())]);
   await server.stop();
 }
 console.log(

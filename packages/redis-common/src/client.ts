@@ -83,6 +83,12 @@ export interface LibraryCommand {
   readonly promise: Promise<unknown>;
   /** Fails the command now; a reply that comes later is dropped. */
   readonly reject: (error: Error) => void;
+  /**
+   * Its place in a pipeline, and whether it is inside a MULTI: the library fails the rest of
+   * a transaction whose connection closed part-way instead of sending it again without MULTI.
+   */
+  pipelineIndex?: number;
+  inTransaction?: boolean;
 }
 
 /** Makes a command `name` with `args` whose bulk replies are Buffers when `buffers`. */

@@ -19,6 +19,7 @@ import { describeAtomicOperations } from './kit-atomic.js';
 import { describeConnectionErrors } from './kit-connection.js';
 import { describeClusterDeleteAll, describeDeleteAllScript } from './kit-delete-all.js';
 import { describeClusterKeys, describeKeys } from './kit-keys.js';
+import { describeRenewTransactions } from './kit-renew.js';
 import {
   type Backend,
   FF,
@@ -109,6 +110,7 @@ export async function defineBackendTests<Client extends KitClient>(
   describeDeleteAll(backend, client, server);
   describeDeleteAllScript(backend, client, server);
   describeValues(backend, client, server);
+  describeRenewTransactions(backend, client, server);
   describeErrors(backend, client);
   describeConnectionErrors(backend, client, server);
   describeFailures(backend);
@@ -578,8 +580,10 @@ function describeFailures<Client extends KitClient>(backend: Backend<Client>): v
         namespace: `restart-${uid()}`,
         commandTimeoutMs: timeoutMs,
       });
-      await store.set('warm', 'x', { expiresIn: 60 });
-      await store.get('warm', { renewFor: 60 }); // the renew script is now cached
+      // Large: after the first renew (by the script, now cached), renews run as transactions.
+      const warm = 'w'.repeat(8000);
+      await store.set('warm', warm, { expiresIn: 60 });
+      await store.get('warm', { renewFor: 60 });
       const watchdogMs = timeoutMs + 3000;
       const outcome = (call: Promise<unknown>): Promise<string> => {
         let timer: NodeJS.Timeout | undefined;
