@@ -169,7 +169,7 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
       }
       results.push({
         target,
-        measured: `${row.subject}, ${row.workload.replace(/^[^:]+: /, '')}: ${formatMs(duration)} ms, stall ${formatMs(stall)} ms${longestCommand(row.metrics?.serverMaxMs)}`,
+        measured: `${row.subject}, ${row.workload.replace(/^[^:]+: /, '')}: ${formatMs(duration)} ms, stall ${formatMs(stall)} ms${ofWipes(row.metrics)}${longestCommand(row.metrics?.serverMaxMs)}`,
         reached: duration <= 300 && stall <= 5,
       });
     }
@@ -224,6 +224,16 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
     }
   }
   return results;
+}
+
+/**
+ * ` (medians of 3 wipes; longest stall 6.20 ms)` for a row of several wipes (`wipes`,
+ * `stallLongestMs`), or nothing for one wipe.
+ */
+function ofWipes(metrics: Record<string, number> | undefined): string {
+  const wipes = metrics?.wipes;
+  if (wipes === undefined || wipes < 2) return '';
+  return ` (medians of ${wipes} wipes; longest stall ${formatMs(metrics?.stallLongestMs ?? Number.NaN)} ms)`;
 }
 
 /** `; longest command 0.61 ms` from a wipe's `serverMaxMs`, or nothing where it is unknown. */
