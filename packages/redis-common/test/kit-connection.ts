@@ -1,9 +1,9 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { startTestServer, type TestServer } from '@stores/conformance/servers';
 import { type Store, StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
-import { type Backend, type KitClient, raw, uid, utf8 } from './kit-support.js';
+import { type Backend, type KitClient, listen, raw, uid, utf8 } from './kit-support.js';
 
 /** The rejection of `call`, which must be a StoreError. */
 async function failure(call: Promise<unknown>): Promise<StoreError> {
@@ -13,26 +13,6 @@ async function failure(call: Promise<unknown>): Promise<StoreError> {
   );
   if (!StoreError.is(error)) throw new Error(`expected a StoreError, got ${String(error)}`);
   return error;
-}
-
-/** Listens on a free loopback port; resolves the port and a way to close the server. */
-async function listen(server: Server): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** `url` of `server` with its path (the db) replaced, credentials and port kept. */

@@ -1,7 +1,8 @@
+import { connect, createServer } from 'node:net';
 import { startTestServer, type TestServer } from '@stores/conformance/servers';
 import { StoreError } from '@stores/core';
 import { describe, expect, it } from 'vitest';
-import { type Backend, type KitClient, raw, rejectionCode, uid } from './kit-support.js';
+import { type Backend, type KitClient, listen, raw, rejectionCode, uid } from './kit-support.js';
 
 // Longer than the size after which a renew runs as a transaction (6 KB), and readable.
 const large = (text: string): string => `${text}:${'x'.repeat(8000)}`;
@@ -11,6 +12,53 @@ async function lastCommand(client: KitClient, name: string): Promise<string | un
   const list = String(await raw(client, 'CLIENT', 'LIST'));
   const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
   return /\bcmd=(\S+)/.exec(line ?? '')?.[1];
+}
+
+/** How many EXECs the server refused or failed (INFO commandstats), e.g. EXEC without MULTI. */
+async function failedExecs(client: KitClient): Promise<number> {
+  const info = String(await raw(client, 'INFO', 'commandstats'));
+  const exec = /cmdstat_exec:(\S+)/.exec(info)?.[1] ?? '';
+  const count = (field: string): number =>
+    Number(new RegExp(`${field}=(\\d+)`).exec(exec)?.[1] ?? 0);
+  return count('rejected_calls') + count('failed_calls');
+}
+
+/**
+ * A TCP proxy to `port` on the loopback; after `cut(n)`, the next bytes from the server are
+ * passed on only up to `n`, then both connections close (the client reconnects through it).
+ */
+async function cuttingProxy(port: number): Promise<{
+  url: string;
+  cut(bytes: number): void;
+  close(): Promise<void>;
+}> {
+  let cutAt: number | undefined;
+  const proxy = await listen(
+    createServer((downstream) => {
+      const upstream = connect(port, '127.0.0.1');
+      downstream.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        if (cutAt === undefined) {
+          downstream.write(chunk);
+          return;
+        }
+        downstream.end(chunk.subarray(0, cutAt));
+        cutAt = undefined;
+        upstream.destroy();
+      });
+      upstream.on('close', () => downstream.destroy());
+      downstream.on('close', () => upstream.destroy());
+      upstream.on('error', () => downstream.destroy());
+      downstream.on('error', () => upstream.destroy());
+    }),
+  );
+  return {
+    url: `redis://127.0.0.1:${proxy.port}`,
+    cut: (bytes) => {
+      cutAt = bytes;
+    },
+    close: () => proxy.close(),
+  };
 }
 
 const text = (value: Uint8Array | null): string | null =>
@@ -118,6 +166,39 @@ export function describeRenewTransactions<Client extends KitClient>(
         expect(counts).toEqual([1]);
       } finally {
         await store.close();
+        await admin.quit();
+        await owned.stop();
+      }
+    }, 30_000);
+
+    it('never sends the rest of a transaction again without MULTI when the connection drops after MULTI', async (ctx) => {
+      const owned = await startTestServer(backend.kind, { owned: true });
+      if (owned === undefined) return ctx.skip();
+      const admin = backend.connect(owned.url);
+      const proxy = await cuttingProxy(Number(new URL(owned.url).port));
+      const store = backend.fromUrl(proxy.url, { namespace: 'cut', commandTimeoutMs: 3000 });
+      try {
+        await store.set('k', large('k'), { expiresIn: 100 });
+        expect(text(await store.get('k', { renewFor: 90 }))).toBe(large('k')); // the script
+        // The transaction runs on the server; its client hears `+OK` (MULTI's reply) and the
+        // connection closes. Sent again on the next connection, GET and PEXPIRE would run
+        // outside a transaction and EXEC would fail (ERR EXEC without MULTI).
+        proxy.cut('+OK\r\n'.length);
+        expect(await rejectionCode(store.get('k', { renewFor: 50 }))).toBe('STORE_CONNECTION');
+        let value: Uint8Array | null = null;
+        for (let i = 0; i < 50 && value === null; i++) {
+          value = await store.get('k').catch(() => null);
+          if (value === null) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(text(value)).toBe(large('k'));
+        const pttl = Number(await raw(admin, 'PTTL', 'cut:k'));
+        expect(pttl).toBeLessThanOrEqual(50_000); // the transaction itself ran, whole
+        expect(await failedExecs(admin)).toBe(0);
+        expect(text(await store.get('k', { renewFor: 40 }))).toBe(large('k'));
+        expect(Number(await raw(admin, 'PTTL', 'cut:k'))).toBeLessThanOrEqual(40_000);
+      } finally {
+        await store.close();
+        await proxy.close();
         await admin.quit();
         await owned.stop();
       }

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { ServerKind } from '@stores/conformance/servers';
 import { type Store, StoreError, type StoreErrorCode } from '@stores/core';
@@ -68,6 +69,26 @@ export type StoreHandle =
 export const uid = (): string => randomUUID().slice(0, 8);
 export const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 export const FF: Buffer = Buffer.from([0xff]);
+
+/** Listens on a free loopback port; resolves the port and a way to close the server. */
+export async function listen(server: Server): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 export function raw(
   client: RedisLikeClient,
