@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { percentile, timeLoop } from '../src/harness.js';
-import { type KvOps, type KvSubject, lengthOf, runKvSuite } from '../src/kv.js';
+import { type KvOps, type KvSubject, lengthOf, runKvSuite, stretchOrder } from '../src/kv.js';
 import { Recorder } from '../src/results.js';
 
 const plan = { sizes: [100], inFlight: [1, 4], ops: 50, warmup: 5 };
@@ -119,5 +119,28 @@ describe('percentile()', () => {
     expect(percentile(sorted, 0.5)).toBe(50);
     expect(percentile(sorted, 0.99)).toBe(99);
     expect(percentile(Float64Array.of(7), 0.99)).toBe(7);
+  });
+});
+
+describe('stretchOrder', () => {
+  const subjects = ['ours', 'p1', 'p2', 'p3', 'p4', 'p5'];
+  const orders = [0, 1, 2].map((s) => stretchOrder(subjects, s));
+
+  it('times every subject once per stretch, ours first in the first', () => {
+    for (const order of orders) expect([...order].sort()).toEqual([...subjects].sort());
+    expect(orders[0]).toEqual(subjects);
+    expect(orders.map((order) => order[0])).toEqual(['ours', 'p4', 'p2']);
+  });
+
+  it('never times a subject right after the same one in every stretch', () => {
+    // Across stretches, in running order: the stretch before ends where this one starts.
+    const run = orders.flat();
+    for (const subject of subjects) {
+      const before = new Set<string | undefined>();
+      run.forEach((name, i) => {
+        if (name === subject && i > 0) before.add(run[i - 1]);
+      });
+      expect(before.size, subject).toBeGreaterThan(1);
+    }
   });
 });

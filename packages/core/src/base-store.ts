@@ -12,6 +12,9 @@ import type {
 } from './types.js';
 import { assertKey, assertNamespace, readOptions, toBytes, viewBytes } from './validate.js';
 
+/** What a hook returns: its result, or a promise of it; a synchronous hook saves a promise per call. */
+export type Awaitable<T> = T | Promise<T>;
+
 const SET_OPTIONS = ['expiresIn'] as const;
 const GET_OPTIONS = ['renewFor'] as const;
 const INCREMENT_OPTIONS = ['by', 'expiresIn'] as const;
@@ -23,8 +26,9 @@ const KEYS_OPTIONS = ['prefix'] as const;
  * arguments, guard against use after `close()`, then call a small protected hook; a backend
  * implements only the hooks, which always receive valid arguments:
  * keys are well-formed strings, values are private byte copies, durations are whole ms.
- * Whatever a hook throws or rejects with reaches the caller as a `StoreError` (a foreign error
- * becomes `STORE_IO` with the original as `cause`).
+ * A hook may answer synchronously (MemoryStore does) or with a promise; either way the public
+ * method returns a promise, and whatever a hook throws or rejects with reaches the caller as a
+ * `StoreError` (a foreign error becomes `STORE_IO` with the original as `cause`).
  */
 export abstract class BaseStore implements Store {
   /** What this store can do; frozen by each backend. */
@@ -51,9 +55,10 @@ export abstract class BaseStore implements Store {
     return this.#closed !== undefined || (this.#parent?.closed ?? false);
   }
 
-  // The public methods are not `async`: they validate synchronously and hand back the hook's own
-  // promise, so a call costs one promise, not two; `settle` turns a validation throw into a
-  // rejection and a foreign error into a StoreError, so every method only ever rejects with one.
+  // The public methods are not `async`: they validate synchronously and hand back a promise of
+  // the hook's answer, so a call costs one promise for a synchronous hook, two for an async one;
+  // `settle` turns a throw into a rejection and a foreign error into a StoreError, so every
+  // method only ever rejects with one.
 
   /** Stores a private copy of `value` under `key`, replacing any previous entry. */
   set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void> {
@@ -102,7 +107,7 @@ export abstract class BaseStore implements Store {
   expiresIn(key: string): Promise<number | null> {
     return settle('expiresIn', () => {
       this.#assertReady(key);
-      return this.doExpiresIn(key).then((ms) => (ms === null ? null : msToSeconds(ms)));
+      return then(this.doExpiresIn(key), (ms) => (ms === null ? null : msToSeconds(ms)));
     });
   }
 
@@ -217,23 +222,23 @@ export abstract class BaseStore implements Store {
     key: string,
     value: Uint8Array,
     ttlMs: number | undefined,
-  ): Promise<void>;
+  ): Awaitable<void>;
   /** Reads a fresh copy; with `renewMs`, resets an existing expiry atomically with the read. */
-  protected abstract doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null>;
+  protected abstract doGet(key: string, renewMs: number | undefined): Awaitable<Uint8Array | null>;
   /** Removes one entry; `true` if an unexpired entry was removed. */
-  protected abstract doDelete(key: string): Promise<boolean>;
+  protected abstract doDelete(key: string): Awaitable<boolean>;
   /** Removes this namespace's entries and every child namespace's, nothing else. */
-  protected abstract doDeleteAll(): Promise<void>;
+  protected abstract doDeleteAll(): Awaitable<void>;
   /** True if the entry exists and has not expired. */
-  protected abstract doExists(key: string): Promise<boolean>;
+  protected abstract doExists(key: string): Awaitable<boolean>;
   /** Remaining whole ms (>= 1), `Infinity` without expiry, `null` if missing or expired. */
-  protected abstract doExpiresIn(key: string): Promise<number | null>;
+  protected abstract doExpiresIn(key: string): Awaitable<number | null>;
   /** Atomically writes `value` (as `doSet` gets it) only if no unexpired entry holds `key`; `true` if it wrote. */
   protected abstract doSetIfAbsent(
     key: string,
     value: Uint8Array,
     ttlMs: number | undefined,
-  ): Promise<boolean>;
+  ): Awaitable<boolean>;
   /**
    * Atomically adds `by` (a safe integer) to the entry's counter (see `parseCounter`,
    * `addToCounter`, `formatCounter`); a missing or expired entry is 0 and is created with
@@ -243,9 +248,9 @@ export abstract class BaseStore implements Store {
     key: string,
     by: number,
     ttlMs: number | undefined,
-  ): Promise<number>;
+  ): Awaitable<number>;
   /** Sets an unexpired entry's expiry to `ttlMs` from now without rewriting its value. */
-  protected abstract doTouch(key: string, ttlMs: number): Promise<boolean>;
+  protected abstract doTouch(key: string, ttlMs: number): Awaitable<boolean>;
   /** Streams this namespace's own unexpired keys starting with `prefix` (any if undefined). */
   protected abstract doKeys(prefix: string | undefined): AsyncIterable<string>;
   /** A store of the same backend sharing this one's resources, scoped to child namespace `name`. */
@@ -297,10 +302,22 @@ const RETHROW = Object.fromEntries(
  * Runs `call`, turning a synchronous throw into a rejected promise and any rejection that is not
  * a `StoreError` into one, so a hook's own `RangeError` or client error never escapes raw.
  */
-function settle<T>(method: Method, call: () => Promise<T>): Promise<T> {
+function settle<T>(method: Method, call: () => Awaitable<T>): Promise<T> {
   try {
-    return call().catch(RETHROW[method]);
+    const result = call();
+    return isThenable(result)
+      ? Promise.resolve(result).catch(RETHROW[method])
+      : Promise.resolve(result);
   } catch (error) {
     return Promise.reject(toStoreError(method, error));
   }
+}
+
+function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** `map` applied to a hook's result, synchronously when the hook answered synchronously. */
+function then<T, U>(value: Awaitable<T>, map: (value: T) => U): Awaitable<U> {
+  return isThenable(value) ? Promise.resolve(value).then(map) : map(value);
 }

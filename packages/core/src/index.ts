@@ -1,4 +1,4 @@
-export { BaseStore } from './base-store.js';
+export { type Awaitable, BaseStore } from './base-store.js';
 export { addToCounter, assertIncrement, formatCounter, parseCounter } from './counter.js';
 export { describe, durationToMs, MAX_DURATION_MS, msToSeconds } from './duration.js';
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from './errors.js';

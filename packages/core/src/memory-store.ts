@@ -1,4 +1,4 @@
-import { BaseStore } from './base-store.js';
+import { type Awaitable, BaseStore } from './base-store.js';
 import { addToCounter, formatCounter, parseCounter } from './counter.js';
 import { StoreError } from './errors.js';
 import type { StoreCapabilities } from './types.js';
@@ -203,13 +203,13 @@ export class MemoryStore extends BaseStore {
     return removed;
   }
 
-  protected async doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Promise<void> {
+  protected doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Awaitable<void> {
     const now = this.#state.now();
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
     this.#state.write({ value, expiresAt, key, space: this.#ensure() }, now);
   }
 
-  protected async doGet(key: string, renewMs: number | undefined): Promise<Uint8Array | null> {
+  protected doGet(key: string, renewMs: number | undefined): Awaitable<Uint8Array | null> {
     const now = this.#state.now();
     const entry = this.#state.live(this.#find(), key, now);
     if (entry === undefined) return null;
@@ -222,14 +222,14 @@ export class MemoryStore extends BaseStore {
     return new Uint8Array(entry.value);
   }
 
-  protected async doDelete(key: string): Promise<boolean> {
+  protected doDelete(key: string): Awaitable<boolean> {
     const entry = this.#find()?.entries.get(key);
     if (entry === undefined) return false;
     this.#state.remove(entry);
     return this.#state.now() < entry.expiresAt;
   }
 
-  protected async doDeleteAll(): Promise<void> {
+  protected doDeleteAll(): Awaitable<void> {
     const top = this.#find();
     if (top === undefined) return;
     const { recency } = this.#state;
@@ -243,21 +243,21 @@ export class MemoryStore extends BaseStore {
     this.#state.prune(top);
   }
 
-  protected async doExists(key: string): Promise<boolean> {
+  protected doExists(key: string): Awaitable<boolean> {
     return this.#state.live(this.#find(), key, this.#state.now()) !== undefined;
   }
 
-  protected async doExpiresIn(key: string): Promise<number | null> {
+  protected doExpiresIn(key: string): Awaitable<number | null> {
     const now = this.#state.now();
     const entry = this.#state.live(this.#find(), key, now);
     return entry === undefined ? null : entry.expiresAt - now;
   }
 
-  protected async doSetIfAbsent(
+  protected doSetIfAbsent(
     key: string,
     value: Uint8Array,
     ttlMs: number | undefined,
-  ): Promise<boolean> {
+  ): Awaitable<boolean> {
     const now = this.#state.now();
     if (this.#state.live(this.#find(), key, now) !== undefined) return false;
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
@@ -265,7 +265,7 @@ export class MemoryStore extends BaseStore {
     return true;
   }
 
-  protected async doIncrement(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+  protected doIncrement(key: string, by: number, ttlMs: number | undefined): Awaitable<number> {
     const now = this.#state.now();
     const entry = this.#state.live(this.#find(), key, now);
     if (entry !== undefined) {
@@ -280,7 +280,7 @@ export class MemoryStore extends BaseStore {
     return result;
   }
 
-  protected async doTouch(key: string, ttlMs: number): Promise<boolean> {
+  protected doTouch(key: string, ttlMs: number): Awaitable<boolean> {
     const now = this.#state.now();
     const entry = this.#state.live(this.#find(), key, now);
     if (entry === undefined) return false;

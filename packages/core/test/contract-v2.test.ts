@@ -118,6 +118,52 @@ describe('BaseStore error wrapping', () => {
   });
 });
 
+describe('BaseStore hooks that answer synchronously', () => {
+  // A hook may return its value (MemoryStore's do) or a promise of it, even a foreign thenable.
+  class SyncStore extends MapStore {
+    protected override doExists(key: string): boolean {
+      if (key === 'bad') throw new RangeError('sync failure');
+      return key === 'yes';
+    }
+    protected override doExpiresIn(key: string): number | null {
+      return key === 'k' ? 1500 : null;
+    }
+    protected override doDelete(key: string): Promise<boolean> {
+      // A thenable that is not a native promise: it is adopted, and its failure wrapped.
+      const thenable = {
+        // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+        then: (resolve: (v: boolean) => void, reject: (e: unknown) => void) =>
+          key === 'bad' ? reject(new TypeError('thenable failure')) : resolve(true),
+      };
+      return thenable as unknown as Promise<boolean>;
+    }
+  }
+
+  it('hands a synchronous answer back as a promise of it', async () => {
+    const store = new SyncStore();
+    const pending = store.exists('yes');
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(true);
+    expect(await store.exists('no')).toBe(false);
+    expect(await store.expiresIn('k')).toBe(1.5);
+    expect(await store.expiresIn('other')).toBeNull();
+  });
+
+  it('turns a synchronous throw into a STORE_IO rejection with the cause', async () => {
+    const error = await rejection(new SyncStore().exists('bad'));
+    expect(error.code).toBe('STORE_IO');
+    expect(error.cause).toBeInstanceOf(RangeError);
+  });
+
+  it('adopts a foreign thenable and wraps its rejection', async () => {
+    const store = new SyncStore();
+    expect(await store.delete('k')).toBe(true);
+    const error = await rejection(store.delete('bad'));
+    expect(error.code).toBe('STORE_IO');
+    expect(error.cause).toBeInstanceOf(TypeError);
+  });
+});
+
 describe('closed ancestry', () => {
   it('rejects every method of a grandchild once the root is closed', async () => {
     const root = new MemoryStore();
