@@ -120,7 +120,7 @@ describe('BaseStore error wrapping', () => {
 
 describe('BaseStore hooks that answer synchronously', () => {
   // A hook may return its value (MemoryStore's do) or a promise of it, even a foreign thenable.
-  class SyncStore extends MapStore {
+  class SyncStore extends MemoryStore {
     protected override doExists(key: string): boolean {
       if (key === 'bad') throw new RangeError('sync failure');
       return key === 'yes';
