@@ -1,8 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  mkdtemp,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ExpirySweepingStore, Store } from '@stores/core';
 import { createStorage } from 'unstorage';
@@ -109,6 +118,21 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
       },
     },
     {
+      // The same again with FileStore's link check first: one realpath of the entry's
+      // directory before each call (see the FileStore README, "Symbolic links"), the floor for
+      // any store that keeps the contract's no-link rule on top of the raw calls.
+      name: RAW_WITH_LINK_CHECK,
+      ours: false,
+      versions: { node: process.version },
+      open: async (scope) => {
+        const dir = besideFileStore(scope, '');
+        return rawFileOps((key) => {
+          const hash = createHash('sha256').update(key).digest('hex');
+          return join(dir, hash.slice(0, 2), `${hash}.checked`);
+        }, true);
+      },
+    },
+    {
       name: 'unstorage (fs)',
       ours: false,
       versions: versions('unstorage'),
@@ -147,16 +171,26 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
 
 /** The subject that makes the raw calls in FileStore's layout. */
 export const RAW_IN_LAYOUT = 'fs writeFile+rename (FileStore layout)';
+/** The subject that makes them with FileStore's link check (a realpath) before each call. */
+export const RAW_WITH_LINK_CHECK = 'fs writeFile+rename (FileStore layout, link check)';
 
 /**
  * What a careful application does by hand: atomic write by rename, plain read; `pathOf` says
- * where a key's file is (its directory exists).
+ * where a key's file is (its directory exists). With `checkLinks`, each call first resolves the
+ * file's directory with `realpath`, as FileStore does to refuse a link below its root.
  */
-function rawFileOps(pathOf: (key: string) => string): KvOps {
+function rawFileOps(pathOf: (key: string) => string, checkLinks = false): KvOps {
   let temp = 0;
+  const at = checkLinks
+    ? async (key: string) => {
+        const file = pathOf(key);
+        await realpath(dirname(file));
+        return file;
+      }
+    : async (key: string) => pathOf(key);
   return {
     set: async (key, value) => {
-      const file = pathOf(key);
+      const file = await at(key);
       // As long as FileStore's temp names: 16 hex digits.
       const tempFile = `${file}.${(temp++).toString(16).padStart(16, '0')}.tmp`;
       await writeFile(tempFile, value.bytes);
@@ -164,7 +198,7 @@ function rawFileOps(pathOf: (key: string) => string): KvOps {
     },
     get: async (key) => {
       try {
-        return lengthOf(await readFile(pathOf(key)));
+        return lengthOf(await readFile(await at(key)));
       } catch (error) {
         if ((error as { code?: unknown }).code === 'ENOENT') return null;
         throw error;
@@ -172,11 +206,11 @@ function rawFileOps(pathOf: (key: string) => string): KvOps {
     },
     renew: undefined,
     delete: async (key) => {
-      await rm(pathOf(key), { force: true });
+      await rm(await at(key), { force: true });
     },
     exists: async (key) => {
       try {
-        await access(pathOf(key));
+        await access(await at(key));
         return true;
       } catch {
         return false;

@@ -173,6 +173,14 @@ export async function runServerSuite(
       open: async (scope) => rawOps(raw, `${ns(scope)}:`),
     },
     {
+      // Each reply copied into memory of its own, as the contract has every store hand it out
+      // (the raw client hands out a view of its socket buffer): the floor for our `get`.
+      name: rawVariant(f.raw.name, 'copies'),
+      ours: false,
+      versions: f.raw.versions,
+      open: async (scope) => rawOps(raw, `${ns(scope)}:`, true),
+    },
+    {
       name: f.keyv.name,
       ours: false,
       versions: f.keyv.versions,
@@ -220,11 +228,18 @@ export function clusterVersions(
   };
 }
 
+/** The raw client's name for a variant of it: `ioredis (raw)` → `ioredis (raw, cluster)`. */
+export function rawVariant(rawName: string, variant: 'cluster' | 'copies'): string {
+  return rawName.replace(/\(raw\)$/, `(raw, ${variant})`);
+}
+
 /**
  * Our store on a cluster of 3 masters of the same server kind (started here, stopped at the
  * end): the key-value workloads at 64 in flight for each size, as rows of the server's suite
  * named `RedisStore (cluster)` beside the standalone rows, for "cluster at 64 in flight ≥ 0.9×
- * standalone". Each key space is a store of its own with its own cluster client.
+ * standalone". Each key space is a store of its own with its own cluster client. The raw
+ * client's cluster client runs the same workloads side by side (`ioredis (raw, cluster)`): its
+ * own cluster-to-standalone ratio is what the library and this machine allow a cluster.
  */
 async function runClusterRows(
   recorder: Recorder,
@@ -245,22 +260,36 @@ async function runClusterRows(
     open: async (scope) =>
       storeOps(f.store.onCluster(cluster.nodes, { namespace: `bench-${runId}-${scope}` }), true),
   };
+  const raw = f.raw.connectCluster(cluster.nodes);
+  const rawSubject: KvSubject = {
+    name: rawVariant(f.raw.name, 'cluster'),
+    ours: false,
+    versions: clusterVersions(f.raw.versions, cluster),
+    open: async (scope) => rawOps(raw, `bench-${runId}-${scope}:`),
+  };
   try {
-    await runKvSuite(recorder, f.server.kind, [subject], { ...plan, inFlight: [64] });
+    await runKvSuite(recorder, f.server.kind, [subject, rawSubject], { ...plan, inFlight: [64] });
   } finally {
+    await raw.quit();
     await cluster.stop();
   }
 }
 
-/** The raw client: `SET PX`, `GET`, `GETEX PX` (renew), `DEL`, `EXISTS` on prefixed keys. */
-function rawOps(client: RawClient, prefix: string): KvOps {
+/**
+ * The raw client: `SET PX`, `GET`, `GETEX PX` (renew), `DEL`, `EXISTS` on prefixed keys; with
+ * `copies`, each value read is copied into an `ArrayBuffer` of its own.
+ */
+function rawOps(client: RawClient, prefix: string, copies = false): KvOps {
   const ttlMs = TTL_SECONDS * 1000;
+  const own = copies
+    ? (reply: Buffer | null) => (reply === null ? null : new Uint8Array(reply))
+    : (reply: Buffer | null) => reply;
   return {
     set: async (key, value) => {
       await client.set(prefix + key, value.buffer, 'PX', ttlMs);
     },
-    get: async (key) => lengthOf(await client.getBuffer(prefix + key)),
-    renew: async (key) => lengthOf(await client.getexBuffer(prefix + key, 'PX', ttlMs)),
+    get: async (key) => lengthOf(own(await client.getBuffer(prefix + key))),
+    renew: async (key) => lengthOf(own(await client.getexBuffer(prefix + key, 'PX', ttlMs))),
     delete: async (key) => {
       await client.del(prefix + key);
     },

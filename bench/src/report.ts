@@ -229,7 +229,9 @@ function versionList(rows: readonly Row[]): string {
  */
 export function chart(rows: readonly Row[]): string {
   const width = 900;
-  const labelWidth = 260;
+  // Room for the longest subject name at 12 px (about 6.5 px a character) before the bars.
+  const longest = Math.max(0, ...rows.map((r) => r.subject.length));
+  const labelWidth = Math.max(260, 30 + Math.ceil(6.5 * longest));
   const barHeight = 14;
   const parts: string[] = [];
   let y = 30;
