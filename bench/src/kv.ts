@@ -84,8 +84,9 @@ const WORKLOADS: readonly Workload[] = ['set', 'overwrite', 'get', 'get+renew', 
 
 // Each row is timed in this many stretches, interleaved with the other subjects' (ours, each
 // peer; then again in another order, see `stretchOrder`): a disk's write-back or a server's
-// memory drifts over seconds, and a subject timed in one piece could meet a better or worse moment than the one it is compared
-// with. Same operations and keys as one piece, so the run takes no longer.
+// memory drifts over seconds, and a subject timed in one piece could meet a better or worse
+// moment than the one it is compared with. Same operations and keys as one piece, so the run
+// takes no longer.
 const SLICES = 3;
 
 /**
