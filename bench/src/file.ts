@@ -111,10 +111,7 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
         const dir = besideFileStore(scope, '');
         const shards = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
         await Promise.all(shards.map((shard) => mkdir(join(dir, shard), { recursive: true })));
-        return rawFileOps((key) => {
-          const hash = createHash('sha256').update(key).digest('hex');
-          return join(dir, hash.slice(0, 2), `${hash}.raw`);
-        });
+        return rawFileOps(inLayout(dir, '.raw'));
       },
     },
     {
@@ -126,10 +123,7 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
       versions: { node: process.version },
       open: async (scope) => {
         const dir = besideFileStore(scope, '');
-        return rawFileOps((key) => {
-          const hash = createHash('sha256').update(key).digest('hex');
-          return join(dir, hash.slice(0, 2), `${hash}.checked`);
-        }, true);
+        return rawFileOps(inLayout(dir, '.checked'), true);
       },
     },
     {
@@ -174,23 +168,30 @@ export const RAW_IN_LAYOUT = 'fs writeFile+rename (FileStore layout)';
 /** The subject that makes them with FileStore's link check (a realpath) before each call. */
 export const RAW_WITH_LINK_CHECK = 'fs writeFile+rename (FileStore layout, link check)';
 
+/** Where FileStore's layout in `dir` puts a key's file: `<shard>/<sha-256><ext>`. */
+function inLayout(dir: string, ext: string): (key: string) => string {
+  return (key) => {
+    const hash = createHash('sha256').update(key).digest('hex');
+    return join(dir, hash.slice(0, 2), `${hash}${ext}`);
+  };
+}
+
 /**
  * What a careful application does by hand: atomic write by rename, plain read; `pathOf` says
  * where a key's file is (its directory exists). With `checkLinks`, each call first resolves the
- * file's directory with `realpath`, as FileStore does to refuse a link below its root.
+ * file's directory with `realpath`, as FileStore does to refuse a link below its root; without
+ * it, the calls are exactly the raw ones (no extra await).
  */
 function rawFileOps(pathOf: (key: string) => string, checkLinks = false): KvOps {
   let temp = 0;
-  const at = checkLinks
-    ? async (key: string) => {
-        const file = pathOf(key);
-        await realpath(dirname(file));
-        return file;
-      }
-    : async (key: string) => pathOf(key);
+  const checked = async (key: string): Promise<string> => {
+    const file = pathOf(key);
+    await realpath(dirname(file));
+    return file;
+  };
   return {
     set: async (key, value) => {
-      const file = await at(key);
+      const file = checkLinks ? await checked(key) : pathOf(key);
       // As long as FileStore's temp names: 16 hex digits.
       const tempFile = `${file}.${(temp++).toString(16).padStart(16, '0')}.tmp`;
       await writeFile(tempFile, value.bytes);
@@ -198,7 +199,7 @@ function rawFileOps(pathOf: (key: string) => string, checkLinks = false): KvOps 
     },
     get: async (key) => {
       try {
-        return lengthOf(await readFile(await at(key)));
+        return lengthOf(await readFile(checkLinks ? await checked(key) : pathOf(key)));
       } catch (error) {
         if ((error as { code?: unknown }).code === 'ENOENT') return null;
         throw error;
@@ -206,11 +207,11 @@ function rawFileOps(pathOf: (key: string) => string, checkLinks = false): KvOps 
     },
     renew: undefined,
     delete: async (key) => {
-      await rm(await at(key), { force: true });
+      await rm(checkLinks ? await checked(key) : pathOf(key), { force: true });
     },
     exists: async (key) => {
       try {
-        await access(await at(key));
+        await access(checkLinks ? await checked(key) : pathOf(key));
         return true;
       } catch {
         return false;
