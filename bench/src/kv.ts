@@ -64,11 +64,12 @@ export interface KvPlan {
   /** Untimed operations before each row. */
   warmup: number;
   /**
-   * Runs, untimed, before each timed stretch: the file suite flushes the disk, so a subject
-   * never pays for the write-back of the writes timed before it; the memory suite collects
-   * garbage, so none pays for collecting what the one before it dropped.
+   * Runs, untimed, before each timed stretch of `ops` operations on values of `size` bytes: the
+   * file suite flushes the disk, so a subject never pays for the write-back of the writes timed
+   * before it; the memory suite collects garbage and faults in the memory the stretch will
+   * fill, so none pays for what the one before it dropped or for the process's growth.
    */
-  settle?: () => Promise<void>;
+  settle?: (stretch: { ops: number; size: number }) => Promise<void>;
   /**
    * Whether the first subject writes and deletes each group's keys once before the group (see
    * `warmUp`; default true). The file suite turns it off: there it changes the first subject's
@@ -157,7 +158,7 @@ export async function runKvSuite(
         for (let s = 0; s < SLICES; s++) {
           for (const [subject, { op, slices }] of stretchOrder([...timed], s)) {
             const [from = 0, to = 0] = [bounds[s], bounds[s + 1]];
-            await plan.settle?.();
+            await plan.settle?.({ ops: to - from, size });
             await timeSlice(from, to, inFlight, op).then(
               (slice) => slices.push(slice),
               (error: unknown) => failure(subject, error),

@@ -77,6 +77,27 @@ describe('runKvSuite()', () => {
     expect(deletes[0]?.note).toMatch(/still readable/);
   });
 
+  it("settles before each stretch, told the stretch's operations and value size", async () => {
+    const stretches: { ops: number; size: number }[] = [];
+    const settle = async (stretch: { ops: number; size: number }): Promise<void> => {
+      stretches.push(stretch);
+    };
+    await runKvSuite(quietRecorder(), 't', [mapSubject('a'), mapSubject('b')], {
+      ...plan,
+      sizes: [100, 7],
+      inFlight: [1],
+      settle,
+    });
+    // 2 sizes x 5 workloads with an equivalent x 3 stretches x 2 subjects.
+    expect(stretches).toHaveLength(60);
+    const bySize = (size: number) => stretches.filter((s) => s.size === size);
+    expect(bySize(100)).toHaveLength(30);
+    expect(bySize(7)).toHaveLength(30);
+    // Each subject's three stretches of a row cover the row's operations exactly.
+    expect(stretches.slice(0, 6).map((s) => s.ops)).toEqual([17, 17, 16, 16, 17, 17]);
+    expect(bySize(100).reduce((sum, s) => sum + s.ops, 0)).toBe(5 * 2 * plan.ops);
+  });
+
   it('fails the row of a backend that rejects', async () => {
     const recorder = quietRecorder();
     const down = async (): Promise<never> => {
