@@ -55,6 +55,12 @@ export interface KvSubject {
   close?(): Promise<void>;
 }
 
+/** One timed stretch of a row: how many operations, on values of how many bytes. */
+export interface Stretch {
+  ops: number;
+  size: number;
+}
+
 /** What the workloads run: sizes, concurrency levels and operations per row. */
 export interface KvPlan {
   sizes: readonly number[];
@@ -69,7 +75,7 @@ export interface KvPlan {
    * before it; the memory suite collects garbage and faults in the memory the stretch will
    * fill, so none pays for what the one before it dropped or for the process's growth.
    */
-  settle?: (stretch: { ops: number; size: number }) => Promise<void>;
+  settle?: (stretch: Stretch) => Promise<void>;
   /**
    * Whether the first subject writes and deletes each group's keys once before the group (see
    * `warmUp`; default true). The file suite turns it off: there it changes the first subject's

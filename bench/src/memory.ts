@@ -10,6 +10,7 @@ import {
   type KvSubject,
   lengthOf,
   runKvSuite,
+  type Stretch,
   TTL_SECONDS,
 } from './kv.js';
 import type { Recorder } from './results.js';
@@ -125,7 +126,7 @@ const MAX_ROW_BYTES = 256 * 1024 * 1024;
  * paid up to 4x for the same copies. With the blocks, a stretch of 13k 10 KB copies faults in
  * 1-6k pages instead of 34k, whoever goes first.
  */
-async function settleMemory({ ops, size }: { ops: number; size: number }): Promise<void> {
+async function settleMemory({ ops, size }: Stretch): Promise<void> {
   globalThis.gc?.();
   // Dropped as soon as made: what counts is that the allocator has handed them out once.
   Array.from({ length: ops }, () => new Uint8Array(size).fill(1));

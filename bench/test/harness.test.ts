@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { percentile, timeLoop } from '../src/harness.js';
-import { type KvOps, type KvSubject, lengthOf, runKvSuite, stretchOrder } from '../src/kv.js';
+import {
+  type KvOps,
+  type KvSubject,
+  lengthOf,
+  runKvSuite,
+  type Stretch,
+  stretchOrder,
+} from '../src/kv.js';
 import { Recorder } from '../src/results.js';
 
 const plan = { sizes: [100], inFlight: [1, 4], ops: 50, warmup: 5 };
@@ -78,8 +85,8 @@ describe('runKvSuite()', () => {
   });
 
   it("settles before each stretch, told the stretch's operations and value size", async () => {
-    const stretches: { ops: number; size: number }[] = [];
-    const settle = async (stretch: { ops: number; size: number }): Promise<void> => {
+    const stretches: Stretch[] = [];
+    const settle = async (stretch: Stretch): Promise<void> => {
       stretches.push(stretch);
     };
     await runKvSuite(quietRecorder(), 't', [mapSubject('a'), mapSubject('b')], {

@@ -372,45 +372,36 @@ export class FileStore extends BaseStore {
     await this.#state.ready();
     this.#state.entryCalls++;
     try {
-      return await this.#openEntry(key, writable, action, use);
+      const { keyBytes, file, dirs } = this.#locate(key);
+      const { syncReads, durable } = this.#state;
+      // A write to the device (durable) can take ms: that much stays off the event loop.
+      const calls = syncReads && !(writable && durable) ? SYNC_CALLS : ASYNC_CALLS;
+      // The look at the directories and the open go to the thread pool together, one round
+      // trip instead of two: opening creates and changes nothing, and what it opened is closed
+      // unused unless the look finds every directory there and none a link.
+      const opening = io('open', file, () => openEntry(file, writable, calls));
+      opening.catch(() => {}); // judged after the look; no unhandled rejection meanwhile
+      let present: boolean;
+      try {
+        present = await checkDirectories(this.#state, dirs, calls);
+      } catch (error) {
+        await closeUnused(opening);
+        throw error;
+      }
+      if (!present) {
+        await closeUnused(opening);
+        return undefined;
+      }
+      const handle = await opening;
+      if (handle === undefined) return undefined;
+      try {
+        return await io(action, file, () => use(handle, keyBytes));
+      } finally {
+        // A network file system may report a failed write only at close: a writer waits.
+        await (writable ? handle.close() : this.#state.release(handle));
+      }
     } finally {
       this.#state.entryCalls--;
-    }
-  }
-
-  async #openEntry<T>(
-    key: string,
-    writable: boolean,
-    action: string,
-    use: (handle: OpenFile, keyBytes: Uint8Array) => Promise<T | undefined>,
-  ): Promise<T | undefined> {
-    const { keyBytes, file, dirs } = this.#locate(key);
-    const { syncReads, durable } = this.#state;
-    // A write to the device (durable) can take ms: that much stays off the event loop.
-    const calls = syncReads && !(writable && durable) ? SYNC_CALLS : ASYNC_CALLS;
-    // The look at the directories and the open go to the thread pool together, one round trip
-    // instead of two: opening creates and changes nothing, and what it opened is closed unused
-    // unless the look finds every directory there and none a link.
-    const opening = io('open', file, () => openEntry(file, writable, calls));
-    opening.catch(() => {}); // judged after the look; no unhandled rejection meanwhile
-    let present: boolean;
-    try {
-      present = await checkDirectories(this.#state, dirs, calls);
-    } catch (error) {
-      await closeUnused(opening);
-      throw error;
-    }
-    if (!present) {
-      await closeUnused(opening);
-      return undefined;
-    }
-    const handle = await opening;
-    if (handle === undefined) return undefined;
-    try {
-      return await io(action, file, () => use(handle, keyBytes));
-    } finally {
-      // A network file system may report a failed write only at close: a writer waits for it.
-      await (writable ? handle.close() : this.#state.release(handle));
     }
   }
 
