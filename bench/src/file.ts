@@ -154,6 +154,7 @@ export async function runFileSuite(recorder: Recorder, plan: FilePlan): Promise<
       ...plan,
       settle: flushDisk,
       warmUpFirst: false,
+      setsFirst: true,
     });
     await deleteExpired(recorder, FileStore, join(root, 'sweep'), plan.sweepEntries);
   } finally {

@@ -82,6 +82,13 @@ export interface KvPlan {
    * disk, not the process's heap, right before that subject is timed.
    */
   warmUpFirst?: boolean;
+  /**
+   * Whether every group's `set` runs before any group's other workloads (default false). The
+   * file suite turns it on: `overwrite` and `delete` free thousands of inodes, and on ext4
+   * without a journal every create for minutes afterwards scans them all (see the README), so
+   * a `set` timed after them measured the file system's recent past, not the subjects.
+   */
+  setsFirst?: boolean;
 }
 
 type Workload = 'set' | 'overwrite' | 'get' | 'get+renew' | 'exists' | 'delete';
@@ -96,12 +103,21 @@ const WORKLOADS: readonly Workload[] = ['set', 'overwrite', 'get', 'get+renew', 
 // takes no longer.
 const SLICES = 3;
 
+/** One (size, concurrency) group of a suite: its open key spaces and failed subjects. */
+interface Group {
+  size: number;
+  inFlight: number;
+  open: Map<KvSubject, KvOps>;
+  failedAt: Map<KvSubject, Workload>;
+}
+
 /**
  * Runs set, overwrite, get, get+renew, exists and delete for every size and concurrency: within
  * each (size, concurrency) group, one workload at a time through every subject, each row timed
  * in `SLICES` stretches interleaved across the subjects. Every read is checked (length of the
  * value, `true` from exists, `null` after delete); a failed check or backend error fails that
- * row and skips the rest of that subject's group, whose data would be wrong.
+ * row and skips the rest of that subject's group, whose data would be wrong. With
+ * `setsFirst`, every group's `set` runs (and is recorded) before any group's other workloads.
  */
 export async function runKvSuite(
   recorder: Recorder,
@@ -110,82 +126,100 @@ export async function runKvSuite(
   plan: KvPlan,
 ): Promise<void> {
   const keys = Array.from({ length: plan.ops + plan.warmup }, (_, i) => `k${i}`);
-  const bounds = Array.from({ length: SLICES + 1 }, (_, s) => Math.round((plan.ops * s) / SLICES));
-  for (const size of plan.sizes) {
-    for (const inFlight of plan.inFlight) {
-      if (plan.warmUpFirst !== false) await warmUp(subjects[0], keys, size, inFlight);
-      const open = new Map<KvSubject, KvOps>();
-      const failedAt = new Map<KvSubject, Workload>();
-      for (const workload of WORKLOADS) {
-        // What each subject's row will say, recorded in subject order once all are timed.
-        const outcome = new Map<KvSubject, Omit<Row, 'machine'>>();
-        const timed = new Map<KvSubject, { op: (i: number) => Promise<void>; slices: Slice[] }>();
-        const finish = (subject: KvSubject, result: Pick<Row, 'status' | 'note' | 'timing'>) => {
-          outcome.set(subject, {
-            suite,
-            subject: subject.name,
-            ours: subject.ours,
-            versions: subject.versions,
-            workload,
-            valueBytes: size,
-            inFlight,
-            ...result,
-          });
-          if (result.status === 'failed') failedAt.set(subject, workload);
-        };
-        const failure = (subject: KvSubject, error: unknown): void => {
-          timed.delete(subject);
-          finish(subject, { status: 'failed', note: failureNote(error) });
-        };
-        for (const subject of subjects) {
-          const failed = failedAt.get(subject);
-          if (failed !== undefined) {
-            finish(subject, { status: 'skipped', note: `${failed} failed` });
-            continue;
-          }
-          try {
-            let kv = open.get(subject);
-            if (kv === undefined) {
-              kv = await subject.open(`${slug(subject.name)}-${size}-${inFlight}`);
-              open.set(subject, kv);
-            }
-            const op = operation(workload, kv, keys, size);
-            if (op === undefined) {
-              finish(subject, { status: 'n/a', note: 'no equivalent' });
-              continue;
-            }
-            // Warm-up on the untimed indices after the timed ones.
-            await runInFlight(plan.ops, plan.ops + plan.warmup, inFlight, op, undefined);
-            timed.set(subject, { op, slices: [] });
-          } catch (error) {
-            failure(subject, error);
-          }
-        }
-        for (let s = 0; s < SLICES; s++) {
-          for (const [subject, { op, slices }] of stretchOrder([...timed], s)) {
-            const [from = 0, to = 0] = [bounds[s], bounds[s + 1]];
-            await plan.settle?.({ ops: to - from, size });
-            await timeSlice(from, to, inFlight, op).then(
-              (slice) => slices.push(slice),
-              (error: unknown) => failure(subject, error),
-            );
-          }
-        }
-        for (const [subject, { slices }] of timed) {
-          const kv = open.get(subject);
-          try {
-            if (workload === 'delete' && kv !== undefined) await checkDeleted(kv, keys, plan.ops);
-            finish(subject, { status: 'ok', timing: combineSlices(slices) });
-          } catch (error) {
-            failure(subject, error);
-          }
-        }
-        for (const subject of subjects) {
-          const row = outcome.get(subject);
-          if (row !== undefined) recorder.add(row);
-        }
+  const groups: Group[] = plan.sizes.flatMap((size) =>
+    plan.inFlight.map((inFlight) => ({ size, inFlight, open: new Map(), failedAt: new Map() })),
+  );
+  const phases = plan.setsFirst ? [WORKLOADS.slice(0, 1), WORKLOADS.slice(1)] : [WORKLOADS];
+  for (const [p, workloads] of phases.entries()) {
+    for (const group of groups) {
+      if (p === 0 && plan.warmUpFirst !== false) {
+        await warmUp(subjects[0], keys, group.size, group.inFlight);
       }
-      for (const kv of open.values()) await kv.close?.();
+      await runGroup(recorder, suite, subjects, plan, keys, group, workloads);
+      if (p === phases.length - 1) for (const kv of group.open.values()) await kv.close?.();
+    }
+  }
+}
+
+/** Times `workloads` of one group through every subject (see runKvSuite). */
+async function runGroup(
+  recorder: Recorder,
+  suite: string,
+  subjects: readonly KvSubject[],
+  plan: KvPlan,
+  keys: readonly string[],
+  group: Group,
+  workloads: readonly Workload[],
+): Promise<void> {
+  const { size, inFlight, open, failedAt } = group;
+  const bounds = Array.from({ length: SLICES + 1 }, (_, s) => Math.round((plan.ops * s) / SLICES));
+  for (const workload of workloads) {
+    // What each subject's row will say, recorded in subject order once all are timed.
+    const outcome = new Map<KvSubject, Omit<Row, 'machine'>>();
+    const timed = new Map<KvSubject, { op: (i: number) => Promise<void>; slices: Slice[] }>();
+    const finish = (subject: KvSubject, result: Pick<Row, 'status' | 'note' | 'timing'>) => {
+      outcome.set(subject, {
+        suite,
+        subject: subject.name,
+        ours: subject.ours,
+        versions: subject.versions,
+        workload,
+        valueBytes: size,
+        inFlight,
+        ...result,
+      });
+      if (result.status === 'failed') failedAt.set(subject, workload);
+    };
+    const failure = (subject: KvSubject, error: unknown): void => {
+      timed.delete(subject);
+      finish(subject, { status: 'failed', note: failureNote(error) });
+    };
+    for (const subject of subjects) {
+      const failed = failedAt.get(subject);
+      if (failed !== undefined) {
+        finish(subject, { status: 'skipped', note: `${failed} failed` });
+        continue;
+      }
+      try {
+        let kv = open.get(subject);
+        if (kv === undefined) {
+          kv = await subject.open(`${slug(subject.name)}-${size}-${inFlight}`);
+          open.set(subject, kv);
+        }
+        const op = operation(workload, kv, keys, size);
+        if (op === undefined) {
+          finish(subject, { status: 'n/a', note: 'no equivalent' });
+          continue;
+        }
+        // Warm-up on the untimed indices after the timed ones.
+        await runInFlight(plan.ops, plan.ops + plan.warmup, inFlight, op, undefined);
+        timed.set(subject, { op, slices: [] });
+      } catch (error) {
+        failure(subject, error);
+      }
+    }
+    for (let s = 0; s < SLICES; s++) {
+      for (const [subject, { op, slices }] of stretchOrder([...timed], s)) {
+        const [from = 0, to = 0] = [bounds[s], bounds[s + 1]];
+        await plan.settle?.({ ops: to - from, size });
+        await timeSlice(from, to, inFlight, op).then(
+          (slice) => slices.push(slice),
+          (error: unknown) => failure(subject, error),
+        );
+      }
+    }
+    for (const [subject, { slices }] of timed) {
+      const kv = open.get(subject);
+      try {
+        if (workload === 'delete' && kv !== undefined) await checkDeleted(kv, keys, plan.ops);
+        finish(subject, { status: 'ok', timing: combineSlices(slices) });
+      } catch (error) {
+        failure(subject, error);
+      }
+    }
+    for (const subject of subjects) {
+      const row = outcome.get(subject);
+      if (row !== undefined) recorder.add(row);
     }
   }
 }

@@ -36,6 +36,36 @@ function mapSubject(name: string, broken: Partial<KvOps> = {}): KvSubject {
   };
 }
 
+/** Wraps `subject` to list each key first written (created) after any key space removed one. */
+function watchCreates(subject: KvSubject): {
+  subject: KvSubject;
+  removed: () => boolean;
+  createdAfterRemoval: string[];
+} {
+  let removed = false;
+  const createdAfterRemoval: string[] = [];
+  const watched: KvSubject = {
+    ...subject,
+    open: async (scope) => {
+      const kv = await subject.open(scope);
+      const written = new Set<string>();
+      return {
+        ...kv,
+        set: async (key, value) => {
+          if (removed && !written.has(key)) createdAfterRemoval.push(`${scope} ${key}`);
+          written.add(key);
+          await kv.set(key, value);
+        },
+        delete: async (key) => {
+          removed = true;
+          await kv.delete(key);
+        },
+      };
+    },
+  };
+  return { subject: watched, removed: () => removed, createdAfterRemoval };
+}
+
 function quietRecorder(): Recorder {
   return new Recorder(() => {});
 }
@@ -103,6 +133,33 @@ describe('runKvSuite()', () => {
     // Each subject's three stretches of a row cover the row's operations exactly.
     expect(stretches.slice(0, 6).map((s) => s.ops)).toEqual([17, 17, 16, 16, 17, 17]);
     expect(bySize(100).reduce((sum, s) => sum + s.ops, 0)).toBe(5 * 2 * plan.ops);
+  });
+
+  it("with setsFirst, creates every group's keys before any group removes one", async () => {
+    const recorder = quietRecorder();
+    const watch = watchCreates(mapSubject('a'));
+    await runKvSuite(recorder, 't', [watch.subject], {
+      ...plan,
+      sizes: [100, 7],
+      warmUpFirst: false,
+      setsFirst: true,
+    });
+    expect(watch.removed()).toBe(true);
+    expect(watch.createdAfterRemoval).toEqual([]);
+    const order = recorder.rows.map((r) => `${r.workload} ${r.valueBytes}x${r.inFlight}`);
+    expect(order.slice(0, 4)).toEqual(['set 100x1', 'set 100x4', 'set 7x1', 'set 7x4']);
+    expect(order.slice(4, 10)).toEqual([
+      ...['overwrite', 'get', 'get+renew', 'exists', 'delete'].map((w) => `${w} 100x1`),
+      'overwrite 100x4',
+    ]);
+    expect(order).toHaveLength(4 * 6);
+    expect(recorder.rows.every((r) => r.status === 'ok' || r.status === 'n/a')).toBe(true);
+  });
+
+  it('without setsFirst, a later group creates keys after an earlier one removed some', async () => {
+    const watch = watchCreates(mapSubject('a'));
+    await runKvSuite(quietRecorder(), 't', [watch.subject], { ...plan, warmUpFirst: false });
+    expect(watch.createdAfterRemoval.length).toBeGreaterThan(0);
   });
 
   it('fails the row of a backend that rejects', async () => {
