@@ -25,12 +25,13 @@ const KEYS_OPTIONS = ['prefix'] as const;
  * The base of every first-party backend. Public methods validate and normalise their
  * arguments, guard against use after `close()`, then call a small protected hook; a backend
  * implements only the hooks, which always receive valid arguments:
- * keys are well-formed strings, values are private byte copies, durations are whole ms.
+ * keys are well-formed strings, values are private byte copies (or what `intake` makes of them,
+ * the class's `Value`), durations are whole ms.
  * A hook may answer synchronously (MemoryStore does) or with a promise; either way the public
  * method returns a promise, and whatever a hook throws or rejects with reaches the caller as a
  * `StoreError` (a foreign error becomes `STORE_IO` with the original as `cause`).
  */
-export abstract class BaseStore implements Store {
+export abstract class BaseStore<Value = Uint8Array> implements Store {
   /** What this store can do; frozen by each backend. */
   abstract readonly capabilities: StoreCapabilities;
 
@@ -41,7 +42,7 @@ export abstract class BaseStore implements Store {
    * The view must not be kept, nor read after that first `await`.
    */
   protected readonly borrowsValues: boolean = false;
-  #parent: BaseStore | undefined;
+  #parent: BaseStore<unknown> | undefined;
   #namespacePath: readonly string[] = Object.freeze([]);
   #closed: Promise<void> | undefined;
 
@@ -64,8 +65,7 @@ export abstract class BaseStore implements Store {
   set(key: string, value: Uint8Array | string, options?: SetOptions): Promise<void> {
     return settle('set', () => {
       this.#assertReady(key);
-      const bytes = this.borrowsValues ? viewBytes(value) : toBytes(value);
-      return this.doSet(key, bytes, expiryMs(options, 'set()'));
+      return this.doSet(key, this.intake(value), expiryMs(options, 'set()'));
     });
   }
 
@@ -115,8 +115,7 @@ export abstract class BaseStore implements Store {
   setIfAbsent(key: string, value: Uint8Array | string, options?: SetOptions): Promise<boolean> {
     return settle('setIfAbsent', () => {
       this.#assertReady(key);
-      const bytes = this.borrowsValues ? viewBytes(value) : toBytes(value);
-      return this.doSetIfAbsent(key, bytes, expiryMs(options, 'setIfAbsent()'));
+      return this.doSetIfAbsent(key, this.intake(value), expiryMs(options, 'setIfAbsent()'));
     });
   }
 
@@ -209,20 +208,26 @@ export abstract class BaseStore implements Store {
     if (this.closed) throw new StoreError('STORE_CLOSED', 'the store is closed');
   }
 
+  /**
+   * What the write hooks get for the caller's `value`: a private copy (`toBytes`), or with
+   * `borrowsValues` a view of the caller's memory (`viewBytes`). A backend that keeps values in
+   * another form (its `Value`) overrides it, validating with those two.
+   */
+  protected intake(value: unknown): Value {
+    // `Value` is `Uint8Array` unless a backend overrides this very method to make another form.
+    return (this.borrowsValues ? viewBytes(value) : toBytes(value)) as Value;
+  }
+
   #assertReady(key: unknown): void {
     this.assertOpen();
     assertKey(key);
   }
 
   /**
-   * Writes `value` (a private copy, or with `borrowsValues` the caller's bytes, to be used before
-   * the first `await`) with a lifetime of `ttlMs`, or none when undefined.
+   * Writes `value` (as `intake` made it: a private copy, or with `borrowsValues` the caller's
+   * bytes, to be used before the first `await`) with a lifetime of `ttlMs`, or none when undefined.
    */
-  protected abstract doSet(
-    key: string,
-    value: Uint8Array,
-    ttlMs: number | undefined,
-  ): Awaitable<void>;
+  protected abstract doSet(key: string, value: Value, ttlMs: number | undefined): Awaitable<void>;
   /** Reads a fresh copy; with `renewMs`, resets an existing expiry atomically with the read. */
   protected abstract doGet(key: string, renewMs: number | undefined): Awaitable<Uint8Array | null>;
   /** Removes one entry; `true` if an unexpired entry was removed. */
@@ -236,7 +241,7 @@ export abstract class BaseStore implements Store {
   /** Atomically writes `value` (as `doSet` gets it) only if no unexpired entry holds `key`; `true` if it wrote. */
   protected abstract doSetIfAbsent(
     key: string,
-    value: Uint8Array,
+    value: Value,
     ttlMs: number | undefined,
   ): Awaitable<boolean>;
   /**
@@ -254,7 +259,7 @@ export abstract class BaseStore implements Store {
   /** Streams this namespace's own unexpired keys starting with `prefix` (any if undefined). */
   protected abstract doKeys(prefix: string | undefined): AsyncIterable<string>;
   /** A store of the same backend sharing this one's resources, scoped to child namespace `name`. */
-  protected abstract createNamespace(name: string): BaseStore;
+  protected abstract createNamespace(name: string): BaseStore<unknown>;
   /** Releases the resources a root store owns; called once, on the first `close()`. */
   protected releaseResources(): Promise<void> {
     return Promise.resolve();

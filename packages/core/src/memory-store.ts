@@ -2,7 +2,7 @@ import { type Awaitable, BaseStore } from './base-store.js';
 import { addToCounter, formatCounter, parseCounter } from './counter.js';
 import { StoreError } from './errors.js';
 import type { StoreCapabilities } from './types.js';
-import { readOptions } from './validate.js';
+import { copyBytes, isUint8Array, readOptions, realByteLength, toBytes } from './validate.js';
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -15,8 +15,31 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+/**
+ * A value as the store keeps it: bytes, or for the caller's arrays up to `SMALL_VALUE` bytes a
+ * one-byte (Latin-1) string of them, one char per byte. Such a string costs a quarter of a private
+ * `ArrayBuffer` to make (0.15 against 0.6 µs for 100 B on Node 20) and no more heap; it is
+ * immutable, so it shares memory with nothing the caller holds.
+ */
+type Held = Uint8Array | string;
+const SMALL_VALUE = 128;
+// Node's own Latin-1 codecs; they work on any Uint8Array and always cover its real extent.
+const { latin1Slice, latin1Write } = Buffer.prototype as unknown as {
+  latin1Slice(this: Uint8Array): string;
+  latin1Write(this: Uint8Array, text: string): number;
+};
+
+/** A fresh copy of a held value's bytes, in an `ArrayBuffer` of its own. */
+function bytesOf(value: Held): Uint8Array {
+  // The constructor copies faster than slice(), which looks up a species constructor.
+  if (typeof value !== 'string') return new Uint8Array(value);
+  const bytes = new Uint8Array(value.length);
+  latin1Write.call(bytes, value);
+  return bytes;
+}
+
 interface Entry {
-  value: Uint8Array;
+  value: Held;
   /** ms since the epoch; `Infinity` when the entry never expires. */
   expiresAt: number;
   readonly key: string;
@@ -170,7 +193,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 });
 
 /** A store in this process's memory: values copied in and out, namespaces, optional LRU bound. */
-export class MemoryStore extends BaseStore {
+export class MemoryStore extends BaseStore<Held> {
   /** Not persistent, not shared, sweeps expired entries on writes and on `deleteExpired()`. */
   readonly capabilities: StoreCapabilities = CAPABILITIES;
   #state: MemoryState;
@@ -203,7 +226,15 @@ export class MemoryStore extends BaseStore {
     return removed;
   }
 
-  protected doSet(key: string, value: Uint8Array, ttlMs: number | undefined): Awaitable<void> {
+  /** The caller's small array as a Latin-1 string; anything else as `toBytes` copies it. */
+  protected override intake(value: unknown): Held {
+    if (!isUint8Array(value)) return toBytes(value);
+    const size = realByteLength(value);
+    // A detached array measures 0 too: copyBytes rejects it.
+    return size > 0 && size <= SMALL_VALUE ? latin1Slice.call(value) : copyBytes(value);
+  }
+
+  protected doSet(key: string, value: Held, ttlMs: number | undefined): Awaitable<void> {
     const now = this.#state.now();
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
     this.#state.write({ value, expiresAt, key, space: this.#ensure() }, now);
@@ -218,8 +249,7 @@ export class MemoryStore extends BaseStore {
     }
     this.#state.used(entry);
     // A fresh ArrayBuffer per read: nothing handed out shares memory with what is stored.
-    // (The constructor copies faster than slice(), which looks up a species constructor.)
-    return new Uint8Array(entry.value);
+    return bytesOf(entry.value);
   }
 
   protected doDelete(key: string): Awaitable<boolean> {
@@ -253,11 +283,7 @@ export class MemoryStore extends BaseStore {
     return entry === undefined ? null : entry.expiresAt - now;
   }
 
-  protected doSetIfAbsent(
-    key: string,
-    value: Uint8Array,
-    ttlMs: number | undefined,
-  ): Awaitable<boolean> {
+  protected doSetIfAbsent(key: string, value: Held, ttlMs: number | undefined): Awaitable<boolean> {
     const now = this.#state.now();
     if (this.#state.live(this.#find(), key, now) !== undefined) return false;
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs;
@@ -269,7 +295,9 @@ export class MemoryStore extends BaseStore {
     const now = this.#state.now();
     const entry = this.#state.live(this.#find(), key, now);
     if (entry !== undefined) {
-      const result = addToCounter(parseCounter(entry.value), by);
+      const { value } = entry;
+      const current = parseCounter(typeof value === 'string' ? bytesOf(value) : value);
+      const result = addToCounter(current, by);
       entry.value = formatCounter(result);
       this.#state.used(entry);
       return result;

@@ -33,6 +33,11 @@ const bufferOf = intrinsic<ArrayBufferLike>('buffer');
 const byteOffsetOf = intrinsic<number>('byteOffset');
 const byteLengthOf = intrinsic<number>('byteLength');
 
+/** The real length of a view (0 once detached), whatever an own `byteLength` claims. */
+export function realByteLength(bytes: Uint8Array): number {
+  return byteLengthOf.call(bytes);
+}
+
 /** True for a `Uint8Array` (a `Buffer` included) of any realm. */
 export function isUint8Array(value: unknown): value is Uint8Array {
   return ArrayBuffer.isView(value) && typedArrayTag.call(value) === 'Uint8Array';

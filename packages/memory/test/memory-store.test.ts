@@ -266,3 +266,49 @@ describe('MemoryStore namespaces', () => {
     expect(await child.exists('k')).toBe(false);
   });
 });
+
+describe('MemoryStore values', () => {
+  /** `length` bytes running through every byte value from `start`. */
+  const run = (length: number, start = 0) =>
+    Uint8Array.from({ length }, (_, i) => (start + i) % 256);
+
+  it('returns every byte value intact at, below and above the small-value size', async () => {
+    const store = new MemoryStore();
+    for (const length of [1, 127, 128, 129, 256, 4096]) {
+      for (const start of [0, 128, 255]) {
+        const key = `${length}:${start}`;
+        await store.set(key, run(length, start));
+        expect(await store.get(key), key).toEqual(run(length, start));
+      }
+    }
+  });
+
+  it('hands out arrays that each own exactly their bytes', async () => {
+    const store = new MemoryStore();
+    await store.set('small', run(100));
+    await store.set('large', run(1000));
+    for (const key of ['small', 'large']) {
+      const first = (await store.get(key)) as Uint8Array;
+      const second = (await store.get(key)) as Uint8Array;
+      expect(first.buffer.byteLength).toBe(first.byteLength);
+      expect(first.buffer).not.toBe(second.buffer);
+      first.fill(0);
+      expect(await store.get(key)).toEqual(second);
+    }
+  });
+
+  it('keeps what a small array held when the set happened, not what it holds later', async () => {
+    const store = new MemoryStore();
+    const pooled = Buffer.from('counter: 41'); // from Node's shared pool
+    await store.set('k', pooled.subarray(9));
+    pooled.fill(0x30);
+    expect(await store.increment('k')).toBe(42);
+    expect(new TextDecoder().decode((await store.get('k')) as Uint8Array)).toBe('42');
+  });
+
+  it('stores an empty array as an empty value', async () => {
+    const store = new MemoryStore();
+    await store.set('k', new Uint8Array(0));
+    expect(await store.get('k')).toEqual(new Uint8Array(0));
+  });
+});
